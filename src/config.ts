@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { LOG_LEVELS } from './log.js';
+
+/** Where the bundled default fixtures live, whatever the working directory. */
+export const DEFAULT_FIXTURES = fileURLToPath(new URL('../fixtures/default.json', import.meta.url));
+
+export const AUTH_MODES = ['enforce', 'log', 'off'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+/** The one configuration schema: CLI flags, env vars and programmatic options all resolve into it. */
+export const configSchema = z
+  .object({
+    port: z.coerce.number().int().min(0).max(65535).default(9327),
+    host: z.string().min(1).default('127.0.0.1'),
+    data: z.string().min(1).default('./.das-emulator/emulator.db'),
+    fixtures: z.string().min(1).default(DEFAULT_FIXTURES),
+    auth: z.enum(AUTH_MODES).default('enforce'),
+    logLevel: z.enum(LOG_LEVELS).default('info'),
+  })
+  .strict();
+
+export type EmulatorConfig = z.output<typeof configSchema>;
+export type EmulatorOptions = z.input<typeof configSchema>;
+
+/** Each option, its CLI flag and its env twin. */
+const OPTIONS = {
+  port: { flag: 'port', env: 'DAS_EMULATOR_PORT' },
+  host: { flag: 'host', env: 'DAS_EMULATOR_HOST' },
+  data: { flag: 'data', env: 'DAS_EMULATOR_DATA' },
+  fixtures: { flag: 'fixtures', env: 'DAS_EMULATOR_FIXTURES' },
+  auth: { flag: 'auth', env: 'DAS_EMULATOR_AUTH' },
+  logLevel: { flag: 'log-level', env: 'DAS_EMULATOR_LOG_LEVEL' },
+} as const satisfies Record<keyof EmulatorConfig, { flag: string; env: string }>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const USAGE = `Usage: das-emulator [options]
+
+  --port <n>          port to listen on; 0 picks a free port   (DAS_EMULATOR_PORT, default 9327)
+  --host <addr>       address to bind                          (DAS_EMULATOR_HOST, default 127.0.0.1)
+  --data <file>       SQLite data file, or :memory:            (DAS_EMULATOR_DATA, default ./.das-emulator/emulator.db)
+  --fixtures <file>   fixture document                         (DAS_EMULATOR_FIXTURES, default fixtures/default.json)
+  --auth <mode>       enforce | log | off                      (DAS_EMULATOR_AUTH, default enforce)
+  --log-level <lvl>   debug | info | warn | error | silent     (DAS_EMULATOR_LOG_LEVEL, default info)
+  --help              print this text
+`;
+
+/** Validates options from any source; the error names every bad field and where it came from. */
+export function resolveConfig(options: Record<string, unknown>, origin: (key: string) => string = (k) => k): EmulatorConfig {
+  const parsed = configSchema.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const key = issue.path.length ? String(issue.path[0]) : issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '?';
+    return `${origin(key)}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+}
+
+/** Reads flags first, then their env twins. */
+export function configFromCli(argv: readonly string[], env: NodeJS.ProcessEnv): EmulatorConfig | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const options = Object.fromEntries(Object.values(OPTIONS).map(({ flag }) => [flag, { type: 'string' as const }]));
+    ({ values } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const raw: Record<string, unknown> = {};
+  const sources: Record<string, string> = {};
+  for (const [key, { flag, env: envName }] of Object.entries(OPTIONS)) {
+    const fromFlag = values[flag];
+    if (typeof fromFlag === 'string') {
+      raw[key] = fromFlag;
+      sources[key] = `--${flag}`;
+    } else if (env[envName] !== undefined && env[envName] !== '') {
+      raw[key] = env[envName];
+      sources[key] = envName;
+    }
+  }
+  // Empty strings must fail as themselves, not be coerced to 0 by z.coerce.
+  if (raw.port !== undefined && !/^\d+$/.test(String(raw.port))) {
+    throw new ConfigError(`invalid configuration: ${sources.port}: expected an integer port in 0..65535, got ${JSON.stringify(raw.port)}`);
+  }
+  return resolveConfig(raw, (key) => sources[key] ?? key);
+}

@@ -1,0 +1,65 @@
+/**
+ * Every error the emulated Alibaba endpoint can answer: code, HTTP status and the message the
+ * cloud uses. Handlers throw these; one renderer turns them into the gateway envelope.
+ */
+export const ALIBABA_ERRORS = {
+  MissingParameter: { status: 400, message: (name: string) => `The input parameter "${name}" that is mandatory for processing this request is not supplied.` },
+  InvalidVersion: { status: 400, message: () => 'Specified parameter Version is not valid.' },
+  'InvalidAction.NotFound': { status: 404, message: () => 'Specified api is not found, please check your url and method.' },
+  'InvalidAccessKeyId.NotFound': { status: 404, message: () => 'Specified access key is not found.' },
+  'InvalidAccessKeyId.Inactive': { status: 400, message: () => 'Specified access key is disabled.' },
+  'InvalidTimeStamp.Format': { status: 400, message: () => 'Specified time stamp or date value is not well formatted.' },
+  'InvalidTimeStamp.Expired': { status: 400, message: () => 'Specified time stamp or date value is expired.' },
+  IncompleteSignature: { status: 400, message: (stringToSign?: string) => `The request signature does not conform to Aliyun standards.${stringToSign === undefined ? '' : ` server string to sign is:${stringToSign}`}` },
+  SignatureDoesNotMatch: { status: 400, message: (stringToSign: string) => `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}` },
+  SignatureNonceUsed: { status: 400, message: () => 'Specified signature nonce was used already.' },
+  NoPermission: { status: 403, message: () => 'You are not authorized to do this action.' },
+  InvalidParams: { status: 400, message: () => 'The request parameters are invalid.' },
+  'Throttling.User': { status: 400, message: () => 'Request was denied due to user flow control.' },
+  InternalError: { status: 500, message: () => 'The request processing has failed due to some unknown error, exception or failure.' },
+  ServiceUnavailable: { status: 503, message: () => 'The request has failed due to a temporary failure of the server.' },
+} as const satisfies Record<string, { status: number; message: (...args: never[]) => string }>;
+
+export type AlibabaErrorCode = keyof typeof ALIBABA_ERRORS;
+
+export interface AccessDeniedDetail {
+  readonly PolicyType: string;
+  readonly AuthPrincipalOwnerId: string;
+  readonly AuthPrincipalType: string;
+  readonly AuthPrincipalDisplayName: string;
+  readonly NoPermissionType: 'ExplicitDeny' | 'ImplicitDeny';
+  readonly AuthAction: string;
+  readonly EncodedDiagnosticMessage: string;
+}
+
+/** A cloud error on its way to the client. `detail` says why, for the log and x-emulator-error-detail only. */
+export class AlibabaError extends Error {
+  override readonly name = 'AlibabaError';
+  readonly status: number;
+  constructor(
+    readonly code: AlibabaErrorCode,
+    message: string,
+    readonly detail: string,
+    readonly accessDeniedDetail?: AccessDeniedDetail,
+  ) {
+    super(message);
+    this.status = ALIBABA_ERRORS[code].status;
+  }
+}
+
+/** One constructor per cloud error code, so call sites read like the catalog. */
+export const alibabaErrors = {
+  missingParameter: (name: string) => new AlibabaError('MissingParameter', ALIBABA_ERRORS.MissingParameter.message(name), `missing common parameter ${name}`),
+  invalidVersion: (version: string) => new AlibabaError('InvalidVersion', ALIBABA_ERRORS.InvalidVersion.message(), `Version ${JSON.stringify(version)} is not 2020-01-16`),
+  actionNotFound: (action: string) => new AlibabaError('InvalidAction.NotFound', ALIBABA_ERRORS['InvalidAction.NotFound'].message(), `unknown Action ${JSON.stringify(action)}`),
+  accessKeyNotFound: (id: string) => new AlibabaError('InvalidAccessKeyId.NotFound', ALIBABA_ERRORS['InvalidAccessKeyId.NotFound'].message(), `AccessKeyId ${JSON.stringify(id)} is not in the fixtures`),
+  accessKeyInactive: (id: string) => new AlibabaError('InvalidAccessKeyId.Inactive', ALIBABA_ERRORS['InvalidAccessKeyId.Inactive'].message(), `AccessKeyId ${JSON.stringify(id)} is Inactive`),
+  timestampFormat: (detail: string) => new AlibabaError('InvalidTimeStamp.Format', ALIBABA_ERRORS['InvalidTimeStamp.Format'].message(), detail),
+  timestampExpired: (detail: string) => new AlibabaError('InvalidTimeStamp.Expired', ALIBABA_ERRORS['InvalidTimeStamp.Expired'].message(), detail),
+  incompleteSignature: (detail: string, stringToSign?: string) => new AlibabaError('IncompleteSignature', ALIBABA_ERRORS.IncompleteSignature.message(stringToSign), detail),
+  signatureDoesNotMatch: (stringToSign: string, detail: string) => new AlibabaError('SignatureDoesNotMatch', ALIBABA_ERRORS.SignatureDoesNotMatch.message(stringToSign), detail),
+  nonceUsed: (nonce: string) => new AlibabaError('SignatureNonceUsed', ALIBABA_ERRORS.SignatureNonceUsed.message(), `nonce ${JSON.stringify(nonce)} was seen within the last 15 minutes`),
+  noPermission: (detail: AccessDeniedDetail) => new AlibabaError('NoPermission', ALIBABA_ERRORS.NoPermission.message(), `${detail.NoPermissionType} of ${detail.AuthAction} for ${detail.AuthPrincipalDisplayName}`, detail),
+  invalidParams: (detail: string) => new AlibabaError('InvalidParams', ALIBABA_ERRORS.InvalidParams.message(), detail),
+  internalError: (detail: string) => new AlibabaError('InternalError', ALIBABA_ERRORS.InternalError.message(), detail),
+};

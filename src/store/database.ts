@@ -1,0 +1,102 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type Db = Database.Database;
+
+/** Versioned schema; each entry runs once, in order, inside a transaction. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE sessions (
+    instance_id TEXT NOT NULL,
+    node_id     TEXT NOT NULL,
+    id          INTEGER NOT NULL,
+    user        TEXT NOT NULL,
+    host        TEXT NOT NULL,
+    db          TEXT,
+    command     TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    info        TEXT,
+    since_ms    INTEGER NOT NULL,
+    trx_id      TEXT,
+    trx_since_ms INTEGER,
+    PRIMARY KEY (instance_id, node_id, id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE seeded_nodes (
+    instance_id TEXT NOT NULL,
+    node_id     TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    PRIMARY KEY (instance_id, node_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE tasks (
+    seq          INTEGER PRIMARY KEY,
+    id           TEXT NOT NULL UNIQUE,
+    provider     TEXT NOT NULL,
+    owner        TEXT NOT NULL,
+    instance_id  TEXT NOT NULL,
+    node_id      TEXT NOT NULL,
+    sub_task_id  TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    kill_all     INTEGER NOT NULL,
+    db_user      TEXT NOT NULL,
+    session_ids  TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    final_state  TEXT NOT NULL,
+    polls_left   INTEGER,
+    finish_at    INTEGER,
+    finished_at  INTEGER
+  );
+  CREATE INDEX tasks_running ON tasks (state) WHERE state = 'running';
+
+  CREATE TABLE task_results (
+    task_seq    INTEGER NOT NULL REFERENCES tasks (seq) ON DELETE CASCADE,
+    position    INTEGER NOT NULL,
+    session_id  TEXT NOT NULL,
+    user        TEXT NOT NULL,
+    host        TEXT NOT NULL,
+    db          TEXT,
+    command     TEXT NOT NULL,
+    time        INTEGER NOT NULL,
+    state       TEXT NOT NULL,
+    info        TEXT,
+    trx_id      TEXT,
+    trx_seconds INTEGER,
+    outcome     TEXT NOT NULL,
+    PRIMARY KEY (task_seq, position)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE session_listings (
+    id          TEXT PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    node_id     TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    polls       INTEGER NOT NULL DEFAULT 0,
+    sessions    TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
+];
+
+/** Opens (creating if needed) the data file, in WAL mode, and brings its schema up to date. */
+export function openDatabase(path: string): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    db.close();
+    throw new Error(`data file ${path} has schema version ${current}, newer than this emulator (${MIGRATIONS.length})`);
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return db;
+}

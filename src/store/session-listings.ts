@@ -1,0 +1,57 @@
+import type { Db } from './database.js';
+import type { Session } from '../model.js';
+
+/** A processlist captured for an asynchronous listing request (Alibaba GetMySQLAllSessionAsync). */
+export interface StoredListing {
+  readonly id: string;
+  readonly owner: string;
+  readonly instanceId: string;
+  readonly nodeId: string;
+  readonly createdAt: number;
+  readonly polls: number;
+  readonly sessions: readonly Session[];
+}
+
+interface Row {
+  id: string;
+  owner: string;
+  instance_id: string;
+  node_id: string;
+  created_at: number;
+  polls: number;
+  sessions: string;
+}
+
+export class SessionListingStore {
+  private readonly insertStmt;
+  private readonly getStmt;
+  private readonly pollStmt;
+
+  constructor(db: Db) {
+    this.insertStmt = db.prepare<Omit<Row, 'polls'>>(
+      'INSERT INTO session_listings (id, owner, instance_id, node_id, created_at, sessions) VALUES (@id, @owner, @instance_id, @node_id, @created_at, @sessions)',
+    );
+    this.getStmt = db.prepare<[string], Row>('SELECT * FROM session_listings WHERE id = ?');
+    this.pollStmt = db.prepare<[string]>('UPDATE session_listings SET polls = polls + 1 WHERE id = ?');
+  }
+
+  insert(listing: Omit<StoredListing, 'polls'>): void {
+    this.insertStmt.run({
+      id: listing.id,
+      owner: listing.owner,
+      instance_id: listing.instanceId,
+      node_id: listing.nodeId,
+      created_at: listing.createdAt,
+      sessions: JSON.stringify(listing.sessions, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+    });
+  }
+
+  /** Reads a listing and counts the read as one poll. */
+  poll(id: string): StoredListing | undefined {
+    const row = this.getStmt.get(id);
+    if (!row) return undefined;
+    this.pollStmt.run(id);
+    const sessions = (JSON.parse(row.sessions) as Array<Omit<Session, 'id'> & { id: string }>).map((s) => ({ ...s, id: BigInt(s.id) }));
+    return { id: row.id, owner: row.owner, instanceId: row.instance_id, nodeId: row.node_id, createdAt: row.created_at, polls: row.polls, sessions };
+  }
+}

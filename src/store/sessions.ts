@@ -1,0 +1,121 @@
+import type { Db } from './database.js';
+
+export interface StoredSession {
+  readonly instanceId: string;
+  readonly nodeId: string;
+  readonly id: number;
+  readonly user: string;
+  readonly host: string;
+  readonly db: string | null;
+  readonly command: string;
+  readonly state: string;
+  readonly info: string | null;
+  /** When the session entered its current state (ms); MySQL's Time counts from it. */
+  readonly sinceMs: number;
+  readonly trxId: string | null;
+  readonly trxSinceMs: number | null;
+}
+
+interface Row {
+  instance_id: string;
+  node_id: string;
+  id: number;
+  user: string;
+  host: string;
+  db: string | null;
+  command: string;
+  state: string;
+  info: string | null;
+  since_ms: number;
+  trx_id: string | null;
+  trx_since_ms: number | null;
+}
+
+const fromRow = (r: Row): StoredSession => ({
+  instanceId: r.instance_id,
+  nodeId: r.node_id,
+  id: r.id,
+  user: r.user,
+  host: r.host,
+  db: r.db,
+  command: r.command,
+  state: r.state,
+  info: r.info,
+  sinceMs: r.since_ms,
+  trxId: r.trx_id,
+  trxSinceMs: r.trx_since_ms,
+});
+
+/** Simulated processlists, one per node. */
+export class SessionStore {
+  private readonly listStmt;
+  private readonly getStmt;
+  private readonly deleteStmt;
+  private readonly insertStmt;
+  private readonly clearStmt;
+  private readonly maxIdStmt;
+  private readonly fingerprintStmt;
+  private readonly markSeededStmt;
+
+  constructor(private readonly db: Db) {
+    this.listStmt = db.prepare<[string, string], Row>('SELECT * FROM sessions WHERE instance_id = ? AND node_id = ? ORDER BY id');
+    this.getStmt = db.prepare<[string, string, number], Row>('SELECT * FROM sessions WHERE instance_id = ? AND node_id = ? AND id = ?');
+    this.deleteStmt = db.prepare<[string, string, number]>('DELETE FROM sessions WHERE instance_id = ? AND node_id = ? AND id = ?');
+    this.insertStmt = db.prepare<Row>(
+      `INSERT INTO sessions (instance_id, node_id, id, user, host, db, command, state, info, since_ms, trx_id, trx_since_ms)
+       VALUES (@instance_id, @node_id, @id, @user, @host, @db, @command, @state, @info, @since_ms, @trx_id, @trx_since_ms)`,
+    );
+    this.clearStmt = db.prepare<[string, string]>('DELETE FROM sessions WHERE instance_id = ? AND node_id = ?');
+    this.maxIdStmt = db.prepare<[string, string], { max: number | null }>('SELECT max(id) AS max FROM sessions WHERE instance_id = ? AND node_id = ?');
+    this.fingerprintStmt = db.prepare<[string, string], { fingerprint: string }>('SELECT fingerprint FROM seeded_nodes WHERE instance_id = ? AND node_id = ?');
+    this.markSeededStmt = db.prepare<[string, string, string]>(
+      'INSERT INTO seeded_nodes (instance_id, node_id, fingerprint) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET fingerprint = excluded.fingerprint',
+    );
+  }
+
+  list(instanceId: string, nodeId: string): StoredSession[] {
+    return this.listStmt.all(instanceId, nodeId).map(fromRow);
+  }
+
+  get(instanceId: string, nodeId: string, id: number): StoredSession | undefined {
+    const row = this.getStmt.get(instanceId, nodeId, id);
+    return row ? fromRow(row) : undefined;
+  }
+
+  delete(instanceId: string, nodeId: string, id: number): boolean {
+    return this.deleteStmt.run(instanceId, nodeId, id).changes > 0;
+  }
+
+  nextId(instanceId: string, nodeId: string): number {
+    return (this.maxIdStmt.get(instanceId, nodeId)?.max ?? 0) + 1;
+  }
+
+  /** The fixture fingerprint a node was last seeded from, if any. */
+  seededFrom(instanceId: string, nodeId: string): string | undefined {
+    return this.fingerprintStmt.get(instanceId, nodeId)?.fingerprint;
+  }
+
+  /** Replaces a node's sessions in one transaction. */
+  replace(instanceId: string, nodeId: string, sessions: readonly Omit<StoredSession, 'instanceId' | 'nodeId'>[], fingerprint: string): void {
+    this.db.transaction(() => {
+      this.clearStmt.run(instanceId, nodeId);
+      for (const s of sessions) {
+        this.insertStmt.run({
+          instance_id: instanceId,
+          node_id: nodeId,
+          id: s.id,
+          user: s.user,
+          host: s.host,
+          db: s.db,
+          command: s.command,
+          state: s.state,
+          info: s.info,
+          since_ms: s.sinceMs,
+          trx_id: s.trxId,
+          trx_since_ms: s.trxSinceMs,
+        });
+      }
+      this.markSeededStmt.run(instanceId, nodeId, fingerprint);
+    })();
+  }
+}

@@ -1,0 +1,179 @@
+import type { Db } from './database.js';
+import type { FinalTaskState, Outcome, Session, Task, TaskResultItem, TaskState } from '../model.js';
+
+/** A task as stored: the model plus what decides when a running task turns final. */
+export interface StoredTask extends Task {
+  readonly pollsLeft: number | null;
+  readonly finishAt: number | null;
+}
+
+interface TaskRow {
+  seq: number;
+  id: string;
+  provider: string;
+  owner: string;
+  instance_id: string;
+  node_id: string;
+  sub_task_id: string;
+  created_at: number;
+  kill_all: number;
+  db_user: string;
+  session_ids: string;
+  state: string;
+  final_state: string;
+  polls_left: number | null;
+  finish_at: number | null;
+  finished_at: number | null;
+}
+
+interface ResultRow {
+  task_seq: number;
+  position: number;
+  session_id: string;
+  user: string;
+  host: string;
+  db: string | null;
+  command: string;
+  time: number;
+  state: string;
+  info: string | null;
+  trx_id: string | null;
+  trx_seconds: number | null;
+  outcome: string;
+}
+
+export interface TaskListFilter {
+  readonly provider?: string;
+  readonly instanceId?: string;
+  readonly limit?: number;
+}
+
+/** Kill tasks and their per-session results. */
+export class TaskStore {
+  private readonly insertTask;
+  private readonly insertResult;
+  private readonly byId;
+  private readonly resultsOf;
+  private readonly setPolls;
+  private readonly finishStmt;
+  private readonly runningStmt;
+
+  constructor(private readonly db: Db) {
+    this.insertTask = db.prepare<Omit<TaskRow, 'seq'>>(
+      `INSERT INTO tasks (id, provider, owner, instance_id, node_id, sub_task_id, created_at, kill_all, db_user, session_ids,
+                          state, final_state, polls_left, finish_at, finished_at)
+       VALUES (@id, @provider, @owner, @instance_id, @node_id, @sub_task_id, @created_at, @kill_all, @db_user, @session_ids,
+               @state, @final_state, @polls_left, @finish_at, @finished_at)`,
+    );
+    this.insertResult = db.prepare<ResultRow>(
+      `INSERT INTO task_results (task_seq, position, session_id, user, host, db, command, time, state, info, trx_id, trx_seconds, outcome)
+       VALUES (@task_seq, @position, @session_id, @user, @host, @db, @command, @time, @state, @info, @trx_id, @trx_seconds, @outcome)`,
+    );
+    this.byId = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE id = ?');
+    this.resultsOf = db.prepare<[number], ResultRow>('SELECT * FROM task_results WHERE task_seq = ? ORDER BY position');
+    this.setPolls = db.prepare<[number, number]>('UPDATE tasks SET polls_left = ? WHERE seq = ?');
+    this.finishStmt = db.prepare<[number, number]>("UPDATE tasks SET state = final_state, finished_at = ?, polls_left = NULL WHERE seq = ? AND state = 'running'");
+    this.runningStmt = db.prepare<[], TaskRow>("SELECT * FROM tasks WHERE state = 'running' ORDER BY seq");
+  }
+
+  /** Stores tasks with their results atomically: all of them or none. */
+  insertAll(tasks: readonly StoredTask[]): void {
+    this.db.transaction(() => {
+      for (const task of tasks) {
+        const { lastInsertRowid } = this.insertTask.run({
+          id: task.id,
+          provider: task.provider,
+          owner: task.owner,
+          instance_id: task.instanceId,
+          node_id: task.nodeId,
+          sub_task_id: task.subTaskId,
+          created_at: task.createdAt,
+          kill_all: task.killAll ? 1 : 0,
+          db_user: task.dbUser,
+          session_ids: JSON.stringify(task.sessionIds.map(String)),
+          state: task.state,
+          final_state: task.finalState,
+          polls_left: task.pollsLeft,
+          finish_at: task.finishAt,
+          finished_at: task.finishedAt,
+        });
+        task.results.forEach(({ session: s, outcome }, position) =>
+          this.insertResult.run({
+            task_seq: Number(lastInsertRowid),
+            position,
+            session_id: s.id.toString(),
+            user: s.user,
+            host: s.host,
+            db: s.db,
+            command: s.command,
+            time: s.time,
+            state: s.state,
+            info: s.info,
+            trx_id: s.trxId,
+            trx_seconds: s.trxSeconds,
+            outcome,
+          }),
+        );
+      }
+    })();
+  }
+
+  get(id: string): StoredTask | undefined {
+    const row = this.byId.get(id);
+    return row ? this.hydrate(row) : undefined;
+  }
+
+  running(): StoredTask[] {
+    return this.runningStmt.all().map((row) => this.hydrate(row));
+  }
+
+  /** Records one more result poll: the first N polls still see RUNNING, the next one the final state. */
+  countPoll(id: string, now: number): StoredTask | undefined {
+    const row = this.byId.get(id);
+    if (!row || row.state !== 'running' || row.polls_left === null) return row && this.hydrate(row);
+    if (row.polls_left <= 0) this.finishStmt.run(now, row.seq);
+    else this.setPolls.run(row.polls_left - 1, row.seq);
+    return this.get(id);
+  }
+
+  finish(id: string, now: number): void {
+    const row = this.byId.get(id);
+    if (row) this.finishStmt.run(now, row.seq);
+  }
+
+  private hydrate(row: TaskRow): StoredTask {
+    const results: TaskResultItem[] = this.resultsOf.all(row.seq).map((r) => ({
+      session: {
+        id: BigInt(r.session_id),
+        user: r.user,
+        host: r.host,
+        db: r.db,
+        command: r.command,
+        time: r.time,
+        state: r.state,
+        info: r.info,
+        trxId: r.trx_id,
+        trxSeconds: r.trx_seconds,
+      } satisfies Session,
+      outcome: r.outcome as Outcome,
+    }));
+    return {
+      id: row.id,
+      provider: row.provider,
+      owner: row.owner,
+      instanceId: row.instance_id,
+      nodeId: row.node_id,
+      subTaskId: row.sub_task_id,
+      createdAt: row.created_at,
+      killAll: row.kill_all === 1,
+      dbUser: row.db_user,
+      sessionIds: (JSON.parse(row.session_ids) as string[]).map((s) => BigInt(s)),
+      state: row.state as TaskState,
+      finalState: row.final_state as FinalTaskState,
+      finishedAt: row.finished_at,
+      pollsLeft: row.polls_left,
+      finishAt: row.finish_at,
+      results,
+    };
+  }
+}
