@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { finalStateOf, type DbCredentials, type NodeRef, type Outcome, type Session, type Task, type TaskResultItem } from '../model.js';
 import { BackendError, type KillerConnection, type SessionBackend } from '../backends/session-backend.js';
+import type { SessionListingStore, StoredListing } from '../store/session-listings.js';
 import type { StoredTask, TaskStore } from '../store/tasks.js';
 import type { Catalog, InstanceInfo } from './catalog.js';
 import { EngineError } from './errors.js';
@@ -9,8 +10,8 @@ import { protectionOf, type ProtectionRules } from './protection.js';
 
 export interface KillRequest {
   readonly provider: string;
-  /** The cloud account asking; it must own the instance. */
-  readonly owner: string;
+  /** The cloud account asking; it must own the instance. Undefined when authentication is off. */
+  readonly owner: string | undefined;
   readonly instanceId: string;
   /** A node of a cluster; omitted on a cluster with killAll, every node gets its own task. */
   readonly nodeId?: string;
@@ -25,6 +26,7 @@ export interface KillEngineOptions {
   readonly catalog: Catalog;
   readonly backend: SessionBackend;
   readonly tasks: TaskStore;
+  readonly listings: SessionListingStore;
   readonly now: () => number;
   readonly log: Logger;
 }
@@ -37,11 +39,20 @@ export class KillEngine {
     return this.options.catalog;
   }
 
-  /** The instance, if it exists and belongs to the given cloud account. */
-  instanceFor(provider: string, owner: string, instanceId: string): InstanceInfo {
+  /** The instance, if it exists and belongs to the given cloud account (any account when owner is undefined). */
+  instanceFor(provider: string, owner: string | undefined, instanceId: string): InstanceInfo {
     const instance = this.options.catalog.instance(instanceId);
-    if (!instance || instance.provider !== provider || instance.owner !== owner) {
+    if (!instance || instance.provider !== provider || (owner !== undefined && instance.owner !== owner)) {
       throw new EngineError('instance_not_found', `instance ${instanceId} does not exist for this account`);
+    }
+    return instance;
+  }
+
+  /** Like instanceFor, for operations that only MySQL-compatible engines support. */
+  mysqlInstanceFor(provider: string, owner: string | undefined, instanceId: string): InstanceInfo {
+    const instance = this.instanceFor(provider, owner, instanceId);
+    if (instance.engine !== 'MySQL' && instance.engine !== 'PolarDBMySQL') {
+      throw new EngineError('unsupported_engine', `instance ${instance.id} runs ${instance.engine}, not MySQL`);
     }
     return instance;
   }
@@ -59,9 +70,23 @@ export class KillEngine {
     return this.options.backend.list(node);
   }
 
+  /** Captures a node's processlist for an asynchronous listing; it is read back by id. */
+  async startSessionListing(instance: InstanceInfo, node: NodeRef): Promise<StoredListing> {
+    const listing = { id: randomBytes(16).toString('hex'), owner: instance.owner, instanceId: node.instanceId, nodeId: node.nodeId, createdAt: this.options.now(), sessions: await this.options.backend.list(node) };
+    this.options.listings.insert(listing);
+    return { ...listing, polls: 0 };
+  }
+
+  /** Reads a captured listing of the given account, counting the read. */
+  readSessionListing(listingId: string, owner: string | undefined): StoredListing {
+    const listing = this.options.listings.poll(listingId);
+    if (!listing || (owner !== undefined && listing.owner !== owner)) throw new EngineError('listing_not_found', `session listing ${listingId} does not exist for this account`);
+    return listing;
+  }
+
   /** Runs a kill on each target node and records one task per node, atomically. */
   async createKillTasks(request: KillRequest): Promise<Task[]> {
-    const instance = this.instanceFor(request.provider, request.owner, request.instanceId);
+    const instance = this.mysqlInstanceFor(request.provider, request.owner, request.instanceId);
     const nodes = this.targetNodes(instance, request);
     const account = request.account === 'maintenance' ? instance.maintenanceAccount : request.account;
     const tasks: StoredTask[] = [];
@@ -77,11 +102,17 @@ export class KillEngine {
     return tasks;
   }
 
-  /** Reads a task of the given account, counting the read as a poll of a running task. */
-  readTask(taskId: string, owner: string): Task {
+  /**
+   * Reads a task of the given account, counting the read as a poll of a running task. When `on`
+   * is given, the task must have run there (checked before the poll is counted).
+   */
+  readTask(taskId: string, owner: string | undefined, on?: NodeRef): Task {
     const now = this.options.now();
     let task = this.options.tasks.get(taskId);
-    if (!task || task.owner !== owner) throw new EngineError('task_not_found', `task ${taskId} does not exist for this account`);
+    if (!task || (owner !== undefined && task.owner !== owner)) throw new EngineError('task_not_found', `task ${taskId} does not exist for this account`);
+    if (on && (task.instanceId !== on.instanceId || task.nodeId !== on.nodeId)) {
+      throw new EngineError('task_not_found', `task ${taskId} ran on ${describeNode(task)}, not on ${describeNode(on)}`);
+    }
     if (task.state === 'running' && task.finishAt !== null && now >= task.finishAt) {
       this.options.tasks.finish(task.id, now);
       task = this.options.tasks.get(taskId)!;
@@ -100,9 +131,6 @@ export class KillEngine {
   }
 
   private targetNodes(instance: InstanceInfo, request: KillRequest): NodeRef[] {
-    if (instance.engine !== 'MySQL' && instance.engine !== 'PolarDBMySQL') {
-      throw new EngineError('unsupported_engine', `instance ${instance.id} runs ${instance.engine}, not MySQL`);
-    }
     if (instance.clustered && !request.nodeId) {
       if (!request.killAll) throw new EngineError('node_required', `instance ${instance.id} is a cluster: name a node to kill sessions by id`);
       return instance.nodes.map((n) => ({ instanceId: instance.id, nodeId: n.id }));
@@ -163,7 +191,7 @@ export class KillEngine {
     return {
       id: randomBytes(16).toString('hex'),
       provider: request.provider,
-      owner: request.owner,
+      owner: instance.owner,
       instanceId: instance.id,
       nodeId: node.nodeId,
       subTaskId: randomUUID(),
@@ -180,6 +208,8 @@ export class KillEngine {
     };
   }
 }
+
+const describeNode = (node: NodeRef) => (node.nodeId ? `node ${node.nodeId} of ${node.instanceId}` : `instance ${node.instanceId}`);
 
 /** A requested id the listing does not have: all that is known of it is its id. */
 function goneSession(id: bigint): Session {

@@ -1,0 +1,85 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import { healthRoutes } from './admin/health.js';
+import { SimulatedBackend } from './backends/simulated.js';
+import type { EmulatorConfig } from './config.js';
+import { Catalog } from './engine/catalog.js';
+import { KillEngine } from './engine/kill-engine.js';
+import { loadFixtureFile } from './fixtures/load.js';
+import { seedSessions } from './fixtures/seed.js';
+import { createApp } from './http/app.js';
+import { createLogger, type LogSink } from './log.js';
+import { AccessKeyDirectory } from './providers/alibaba/auth/credentials.js';
+import { alibabaRouter } from './providers/alibaba/router.js';
+import { openDatabase } from './store/database.js';
+import { SessionListingStore } from './store/session-listings.js';
+import { SessionStore } from './store/sessions.js';
+import { TaskStore } from './store/tasks.js';
+import { VERSION } from './version.js';
+
+export interface EmulatorHooks {
+  /** The clock every layer reads (tests replay signed requests at their recorded time). */
+  readonly now?: () => number;
+  readonly logSink?: LogSink;
+}
+
+export interface RunningEmulator {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly config: EmulatorConfig;
+  /** Stops listening, ends running tasks with their recorded outcome, closes the store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** The composition root: config -> store -> fixtures -> backend -> engine -> adapters -> HTTP. */
+export async function startEmulatorServer(config: EmulatorConfig, hooks: EmulatorHooks = {}): Promise<RunningEmulator> {
+  const now = hooks.now ?? Date.now;
+  const log = createLogger(config.logLevel, hooks.logSink);
+  const fixtures = loadFixtureFile(config.fixtures);
+  const db = openDatabase(config.data);
+
+  const sessions = new SessionStore(db);
+  seedSessions(sessions, fixtures, { now: now(), force: false });
+  const catalog = new Catalog(fixtures);
+  const dbAccounts = new Map(fixtures.instances.map((i) => [i.id, i.dbAccounts.concat({ ...i.maintenanceAccount, canKillAny: true })]));
+  const backend = new SimulatedBackend({ sessions, accountsOf: (node) => dbAccounts.get(node.instanceId) ?? [], now });
+  const engine = new KillEngine({ catalog, backend, tasks: new TaskStore(db), listings: new SessionListingStore(db), now, log });
+
+  const app = createApp({
+    log,
+    routes: [
+      { path: '/_emulator', app: healthRoutes(() => ({ version: VERSION, providers: ['alibaba'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends: ['simulated'] })) },
+      { path: '/', app: alibabaRouter({ engine, keys: new AccessKeyDirectory(fixtures), auth: config.auth, log, now }) },
+    ],
+  });
+
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((error: unknown) => {
+    db.close();
+    throw error;
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      const finished = engine.finishRunningTasks();
+      if (finished > 0) log.info('finished running tasks on shutdown', { tasks: finished });
+      db.close();
+    })());
+
+  return { url: `http://${urlHost}:${port}`, host: config.host, port, config, stop };
+}

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Logger } from '../log.js';
+import type { AppEnv } from './context.js';
+import { jsonResponse } from './json.js';
+
+export interface AppParts {
+  readonly log: Logger;
+  /** Provider and control routes, mounted in order. */
+  readonly routes: ReadonlyArray<{ readonly path: string; readonly app: Hono<AppEnv> }>;
+}
+
+/**
+ * The request pipeline every route shares:
+ * 1. a request id and an empty audit record;
+ * 2. the route itself (a provider adapter or the control plane);
+ * 3. one access-log line with what the route recorded.
+ */
+export function createApp(parts: AppParts): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(async (c, next) => {
+    const started = performance.now();
+    c.set('requestId', randomUUID());
+    c.set('audit', {});
+    await next();
+    const audit = c.get('audit');
+    parts.log.info('request', {
+      id: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      provider: audit.provider,
+      operation: audit.operation,
+      status: c.res.status,
+      code: audit.errorCode,
+      detail: audit.detail,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    });
+  });
+  for (const route of parts.routes) app.route(route.path, route.app);
+  app.notFound((c) => jsonResponse({ code: 'NotFound', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, c) => {
+    parts.log.error('unhandled error', { id: c.get('requestId'), error: error.stack ?? String(error) });
+    return jsonResponse({ code: 'InternalError', message: 'internal error' }, 500);
+  });
+  return app;
+}

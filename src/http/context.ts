@@ -1,0 +1,16 @@
+/** What each request leaves behind for the access log: filled in by whichever adapter handles it. */
+export interface RequestAudit {
+  provider?: string;
+  operation?: string;
+  errorCode?: string;
+  /** Why a request was rejected (never a secret). */
+  detail?: string;
+}
+
+/** Hono environment shared by every route. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    audit: RequestAudit;
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * JSON text where bigints are written as exact integer literals. MySQL thread ids are unsigned
+ * 64-bit, and the clouds answer them as JSON numbers; a float would round ids above 2^53.
+ */
+export function stringifyJson(value: unknown): string {
+  const marker = '\u0000bigint:';
+  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? marker + v.toString() : v));
+  return text.replace(/"\\u0000bigint:(\d+)"/g, '$1');
+}
+
+export function jsonResponse(body: unknown, status: number, headers: Record<string, string> = {}): Response {
+  return new Response(stringifyJson(body), { status, headers: { 'content-type': 'application/json;charset=utf-8', ...headers } });
+}

@@ -1,0 +1,27 @@
+import { jsonResponse } from '../../http/json.js';
+import type { AlibabaError } from './errors.js';
+
+export const ALIBABA_HOST_ID = 'das.cn-shanghai.aliyuncs.com';
+
+/** The success envelope. `Code` is the number 200: the TypeScript SDK casts it to a number field. */
+export function successResponse(requestId: string, data: unknown): Response {
+  return jsonResponse({ RequestId: requestId, Code: 200, Message: 'Successful', Success: true, Data: data }, 200, { 'x-acs-request-id': requestId });
+}
+
+/** The gateway error envelope: a string `Code`, no `Success`, no `Data`. The reason travels in a header. */
+export function errorResponse(requestId: string, error: AlibabaError): Response {
+  const body = {
+    RequestId: requestId,
+    HostId: ALIBABA_HOST_ID,
+    Code: error.code,
+    Message: error.message,
+    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=DAS&requestId=${requestId}`,
+    ...(error.accessDeniedDetail ? { AccessDeniedDetail: error.accessDeniedDetail } : {}),
+  };
+  return jsonResponse(body, error.status, { 'x-acs-request-id': requestId, 'x-emulator-error-detail': headerSafe(error.detail) });
+}
+
+/** Header values must be printable ASCII on one line. */
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 1024);
+}

@@ -1,0 +1,63 @@
+import type { Param } from './auth/percent-encode.js';
+
+/** An RPC request as the Alibaba gateway sees it: decoded parameters, headers and the raw body. */
+export interface AlibabaRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Decoded query pairs, in wire order, duplicates and empty values kept. */
+  readonly query: readonly Param[];
+  /** Decoded application/x-www-form-urlencoded body pairs (empty for other bodies). */
+  readonly form: readonly Param[];
+  readonly body: Uint8Array;
+  /** Values of a header, by lowercase name. */
+  header(name: string): readonly string[];
+  /** A parameter from the query or the form body (the first occurrence). */
+  param(name: string): string | undefined;
+  /** A V3 request carries an `Authorization: ACS3-...` header; Action and Version then travel in headers. */
+  readonly signatureVersion: 'v1' | 'v3';
+  readonly action: string | undefined;
+  readonly version: string | undefined;
+  /** Parameter names that occur more than once. */
+  readonly duplicated: readonly string[];
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+export function parseAlibabaRequest(input: { method: string; url: URL; headers: Headers; body: Uint8Array }): AlibabaRequest {
+  const query = [...input.url.searchParams] as Param[];
+  const contentType = input.headers.get('content-type') ?? '';
+  const form = contentType.split(';')[0]!.trim().toLowerCase() === FORM && input.body.length > 0
+    ? ([...new URLSearchParams(new TextDecoder().decode(input.body))] as Param[])
+    : [];
+  const params = new Map<string, string>();
+  const duplicated = new Set<string>();
+  for (const [name, value] of [...query, ...form]) {
+    if (params.has(name)) duplicated.add(name);
+    else params.set(name, value);
+  }
+  const header = (name: string): string[] => {
+    const value = input.headers.get(name);
+    return value === null ? [] : [value];
+  };
+  const v3 = (input.headers.get('authorization') ?? '').trimStart().startsWith('ACS3-');
+  return {
+    method: input.method.toUpperCase(),
+    path: input.url.pathname,
+    query,
+    form,
+    body: input.body,
+    header,
+    param: (name) => params.get(name),
+    signatureVersion: v3 ? 'v3' : 'v1',
+    action: v3 ? (input.headers.get('x-acs-action') ?? undefined) : params.get('Action'),
+    version: v3 ? (input.headers.get('x-acs-version') ?? undefined) : params.get('Version'),
+    duplicated: [...duplicated],
+  };
+}
+
+/** Hides DbUserPassword values in canonical requests and strings to sign, in plain and encoded forms. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/(DbUserPassword=)[^&\n]*/g, '$1******')
+    .replace(/(DbUserPassword%3D)(?:(?!%26).)*/g, '$1******');
+}

@@ -1,0 +1,131 @@
+import { Hono, type Context } from 'hono';
+import { ZodError } from 'zod';
+import type { AuthMode } from '../../config.js';
+import type { KillEngine } from '../../engine/kill-engine.js';
+import { EngineError } from '../../engine/errors.js';
+import { describeIssues } from '../../fixtures/load.js';
+import type { AppEnv } from '../../http/context.js';
+import type { Logger } from '../../log.js';
+import { acs3Authenticator, rpcV1Authenticator, type Authenticator } from './auth/authenticators.js';
+import type { AccessKeyDirectory, AlibabaPrincipal } from './auth/credentials.js';
+import { NonceCache } from './auth/nonce-cache.js';
+import { authorize } from './auth/ram.js';
+import { errorResponse, successResponse } from './envelope.js';
+import { AlibabaError, alibabaErrors } from './errors.js';
+import { createKillInstanceSessionTask, createKillInstanceSessionTaskWithMaintainUser } from './operations/create-kill-instance-session-task.js';
+import { getKillInstanceSessionTaskResult } from './operations/get-kill-instance-session-task-result.js';
+import { getMySQLAllSessionAsync } from './operations/get-mysql-all-session-async.js';
+import type { AlibabaOperation } from './operations/operation.js';
+import { parseAlibabaRequest, type AlibabaRequest } from './request.js';
+
+export const ALIBABA_API_VERSION = '2020-01-16';
+/** Both the timestamp window and the nonce replay window. */
+const AUTH_WINDOW_MS = 15 * 60 * 1000;
+
+const OPERATIONS: ReadonlyMap<string, AlibabaOperation> = new Map(
+  [createKillInstanceSessionTask, createKillInstanceSessionTaskWithMaintainUser, getKillInstanceSessionTaskResult, getMySQLAllSessionAsync].map(
+    (op) => [op.action, op as AlibabaOperation],
+  ),
+);
+
+export interface AlibabaRouterOptions {
+  readonly engine: KillEngine;
+  readonly keys: AccessKeyDirectory;
+  readonly auth: AuthMode;
+  readonly log: Logger;
+  readonly now: () => number;
+}
+
+/** Alibaba request ids are upper-case UUIDs. */
+const alibabaRequestId = (id: string) => id.toUpperCase();
+
+export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
+  const nonces = new NonceCache(AUTH_WINDOW_MS);
+  const deps = { keys: options.keys, nonces, windowMs: AUTH_WINDOW_MS };
+  const authenticators: readonly Authenticator[] = [acs3Authenticator(deps), rpcV1Authenticator(deps)];
+  const app = new Hono<AppEnv>();
+
+  /** Runs the authenticators; in `log` mode a failure is only logged. Returns the caller, if known. */
+  const authenticate = (request: AlibabaRequest, now: number): AlibabaPrincipal | undefined => {
+    for (const authenticator of authenticators) {
+      const outcome = authenticator.authenticate(request, now);
+      if (outcome.kind === 'not-mine') continue;
+      if (outcome.kind === 'ok') return outcome.key.principal;
+      if (outcome.canonicalRequest) {
+        options.log.warn('alibaba signature rejected', { code: outcome.error.code, canonicalRequest: outcome.canonicalRequest, stringToSign: outcome.error.message.split('server string to sign is:')[1] });
+      }
+      if (options.auth === 'enforce') throw outcome.error;
+      options.log.warn('auth=log: request would be rejected', { code: outcome.error.code, detail: outcome.error.detail });
+      return outcome.key?.principal;
+    }
+    return undefined;
+  };
+
+  /** RAM: `hdm:<Action>`; an explicit Deny wins, no Allow is an implicit deny. */
+  const checkRam = (principal: AlibabaPrincipal | undefined, action: string) => {
+    if (!principal) return;
+    const authAction = `hdm:${action}`;
+    const decision = authorize(principal, authAction);
+    if (decision === 'allow') return;
+    const noPermissionType = decision === 'explicit_deny' ? 'ExplicitDeny' : 'ImplicitDeny';
+    const error = alibabaErrors.noPermission({
+      PolicyType: 'AccountLevelIdentityBasedPolicy',
+      AuthPrincipalOwnerId: principal.accountUid,
+      AuthPrincipalType: principal.type,
+      AuthPrincipalDisplayName: principal.name,
+      NoPermissionType: noPermissionType,
+      AuthAction: authAction,
+      EncodedDiagnosticMessage: Buffer.from(JSON.stringify({ action: authAction, decision: noPermissionType, principal: principal.name })).toString('base64'),
+    });
+    if (options.auth === 'enforce') throw error;
+    options.log.warn('auth=log: request would be denied by RAM', { detail: error.detail });
+  };
+
+  const handle = async (c: Context<AppEnv>): Promise<Response> => {
+    const requestId = alibabaRequestId(c.get('requestId'));
+    const audit = c.get('audit');
+    audit.provider = 'alibaba';
+    try {
+      // 1. Only GET and POST reach an RPC API.
+      if (c.req.method !== 'GET' && c.req.method !== 'POST') throw alibabaErrors.actionNotFound(`${c.req.method} /`);
+      // 2. Decode query and form body into parameters; never reuse the raw text.
+      const request = parseAlibabaRequest({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: new Uint8Array(await c.req.arrayBuffer()) });
+      audit.operation = request.action;
+      // 3. Common parameters, then the version, then the action.
+      if (!request.action) throw alibabaErrors.missingParameter('Action');
+      if (!request.version) throw alibabaErrors.missingParameter('Version');
+      if (request.version !== ALIBABA_API_VERSION) throw alibabaErrors.invalidVersion(request.version);
+      const operation = OPERATIONS.get(request.action);
+      if (!operation) throw alibabaErrors.actionNotFound(request.action);
+      // 4. Authentication (AccessKey, timestamp, signature, nonce), then RAM.
+      const now = options.now();
+      const principal = options.auth === 'off' ? undefined : authenticate(request, now);
+      if (options.auth !== 'off') checkRam(principal, operation.action);
+      // 5. The operation's own parameters.
+      if (request.duplicated.length > 0) throw alibabaErrors.invalidParams(`parameter given more than once: ${request.duplicated.join(', ')}`);
+      const raw: Record<string, string> = {};
+      for (const [name] of [...request.query, ...request.form]) raw[name] ??= request.param(name)!;
+      const params = operation.params.parse(raw);
+      // 6. Call the engine and render its answer.
+      const data = await operation.handle(params, { engine: options.engine, owner: principal?.accountUid, now });
+      return successResponse(requestId, data);
+    } catch (error) {
+      const cloudError = toAlibabaError(error);
+      if (cloudError.code === 'InternalError') options.log.error('internal error', { requestId, error: (error as Error).stack ?? String(error) });
+      audit.errorCode = cloudError.code;
+      audit.detail = cloudError.detail;
+      return errorResponse(requestId, cloudError);
+    }
+  };
+
+  app.all('/', handle);
+  return app;
+}
+
+/** Business refusals are InvalidParams; only a real fault is a 500. */
+function toAlibabaError(error: unknown): AlibabaError {
+  if (error instanceof AlibabaError) return error;
+  if (error instanceof ZodError) return alibabaErrors.invalidParams(describeIssues(error));
+  if (error instanceof EngineError) return alibabaErrors.invalidParams(error.message);
+  return alibabaErrors.internalError(error instanceof Error ? error.message : String(error));
+}
