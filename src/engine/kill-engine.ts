@@ -170,10 +170,12 @@ export class KillEngine {
 
   /** Protection first, then the account and its privileges, then existence. */
   private async outcomeFor(session: Session, listed: boolean, rules: ProtectionRules, connection: KillerConnection | undefined, connectFailure: Outcome | undefined): Promise<Outcome> {
-    if (!listed) return rules.ownConnectionIds.has(session.id) ? 'internal' : 'already_gone';
-    const protection = protectionOf(session, rules);
+    if (rules.ownConnectionIds.has(session.id)) return 'internal';
+    const protection = listed ? protectionOf(session, rules) : null;
     if (protection) return protection;
+    // An account that cannot log in learns nothing about which ids exist.
     if (!connection) return connectFailure ?? 'other_error';
+    if (!listed) return 'already_gone';
     try {
       const reply = await connection.kill(session.id);
       return reply === 'killed' ? 'killed' : reply === 'not_owner' ? 'no_permission' : 'already_gone';
