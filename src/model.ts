@@ -93,10 +93,11 @@ export function countOutcomes(results: readonly TaskResultItem[]): TaskCounts {
 /**
  * The state a finished task reports: ERROR when something other than the account or privileges
  * failed, FAILURE when the account was rejected or a session could not be killed, SUCCESS otherwise
- * (sessions already gone count as done: nothing is left to kill).
+ * (sessions already gone count as done: nothing is left to kill). `connectFailure` is why the
+ * killer could not reach the node at all, which decides the state even when no session was at stake.
  */
-export function finalStateOf(results: readonly TaskResultItem[]): FinalTaskState {
-  if (results.some((r) => r.outcome === 'other_error')) return 'error';
-  if (results.some((r) => r.outcome === 'bad_account' || r.outcome === 'no_permission' || r.outcome === 'timed_out')) return 'failure';
+export function finalStateOf(results: readonly TaskResultItem[], connectFailure?: 'bad_account' | 'other_error'): FinalTaskState {
+  if (connectFailure === 'other_error' || results.some((r) => r.outcome === 'other_error')) return 'error';
+  if (connectFailure === 'bad_account' || results.some((r) => r.outcome === 'bad_account' || r.outcome === 'no_permission' || r.outcome === 'timed_out')) return 'failure';
   return 'success';
 }

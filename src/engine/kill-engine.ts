@@ -91,8 +91,7 @@ export class KillEngine {
     const account = request.account === 'maintenance' ? instance.maintenanceAccount : request.account;
     const tasks: StoredTask[] = [];
     for (const node of nodes) {
-      const results = await this.killOnNode(node, account, request);
-      tasks.push(this.newTask(instance, node, account.user, request, results));
+      tasks.push(this.newTask(instance, node, account.user, request, await this.killOnNode(node, account, request)));
     }
     this.options.tasks.insertAll(tasks);
     for (const task of tasks) {
@@ -138,17 +137,19 @@ export class KillEngine {
     return [this.node(instance, request.nodeId)];
   }
 
-  private async killOnNode(node: NodeRef, account: DbCredentials, request: KillRequest): Promise<TaskResultItem[]> {
+  private async killOnNode(node: NodeRef, account: DbCredentials, request: KillRequest): Promise<NodeKill> {
     const { backend, catalog, log } = this.options;
-    // The listing is taken before the killer connects, so the killer's own connection is not in it.
-    const listing = await backend.list(node);
+    const where = { instance: node.instanceId, node: node.nodeId || undefined, user: account.user };
+    let listing: Session[] = [];
     let connection: KillerConnection | undefined;
-    let connectFailure: Outcome | undefined;
+    let failure: NodeKill['failure'];
     try {
+      // The listing is taken before the killer connects, so the killer's own connection is not in it.
+      listing = await backend.list(node);
       connection = await backend.connect(node, account);
     } catch (error) {
-      connectFailure = error instanceof BackendError && error.kind === 'access_denied' ? 'bad_account' : 'other_error';
-      log.warn('kill connection failed', { instance: node.instanceId, node: node.nodeId || undefined, user: account.user, reason: (error as Error).message });
+      failure = error instanceof BackendError && error.kind === 'access_denied' ? 'bad_account' : 'other_error';
+      log.warn('kill connection failed', { ...where, reason: (error as Error).message });
     }
     const rules: ProtectionRules = {
       internalAccounts: catalog.internalAccountsOf(request.provider),
@@ -160,12 +161,12 @@ export class KillEngine {
     const results: TaskResultItem[] = [];
     try {
       for (const session of candidates) {
-        results.push({ session, outcome: await this.outcomeFor(session, byId.has(session.id), rules, connection, connectFailure) });
+        results.push({ session, outcome: await this.outcomeFor(session, byId.has(session.id), rules, connection, failure) });
       }
     } finally {
       await connection?.close();
     }
-    return results;
+    return { results, failure };
   }
 
   /** Protection first, then the account and its privileges, then existence. */
@@ -185,10 +186,10 @@ export class KillEngine {
     }
   }
 
-  private newTask(instance: InstanceInfo, node: NodeRef, dbUser: string, request: KillRequest, results: TaskResultItem[]): StoredTask {
+  private newTask(instance: InstanceInfo, node: NodeRef, dbUser: string, request: KillRequest, { results, failure }: NodeKill): StoredTask {
     const now = this.options.now();
     const completion = instance.taskCompletion;
-    const finalState = finalStateOf(results);
+    const finalState = finalStateOf(results, failure);
     const immediate = completion.mode === 'immediate';
     return {
       id: randomBytes(16).toString('hex'),
@@ -209,6 +210,12 @@ export class KillEngine {
       results,
     };
   }
+}
+
+/** What a kill on one node produced, and why the node could not be reached, if it could not. */
+interface NodeKill {
+  readonly results: TaskResultItem[];
+  readonly failure: 'bad_account' | 'other_error' | undefined;
 }
 
 const describeNode = (node: NodeRef) => (node.nodeId ? `node ${node.nodeId} of ${node.instanceId}` : `instance ${node.instanceId}`);
