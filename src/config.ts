@@ -18,6 +18,8 @@ export const configSchema = z
     fixtures: z.string().min(1).default(DEFAULT_FIXTURES),
     auth: z.enum(AUTH_MODES).default('enforce'),
     logLevel: z.enum(LOG_LEVELS).default('info'),
+    /** Key for DB-user passwords at rest: 64 hex digits or base64 of 32 bytes; default: a key file beside the data file. */
+    secretKey: z.string().min(1).optional(),
   })
   .strict();
 
@@ -32,7 +34,9 @@ const OPTIONS = {
   fixtures: { flag: 'fixtures', env: 'DAS_EMULATOR_FIXTURES' },
   auth: { flag: 'auth', env: 'DAS_EMULATOR_AUTH' },
   logLevel: { flag: 'log-level', env: 'DAS_EMULATOR_LOG_LEVEL' },
-} as const satisfies Record<keyof EmulatorConfig, { flag: string; env: string }>;
+  // A secret on the command line would show in `ps`: environment only.
+  secretKey: { flag: undefined, env: 'DAS_EMULATOR_SECRET_KEY' },
+} as const satisfies Record<keyof EmulatorConfig, { flag: string | undefined; env: string }>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -46,6 +50,8 @@ export const USAGE = `Usage: das-emulator [options]
   --fixtures <file>   fixture document                         (DAS_EMULATOR_FIXTURES, default fixtures/default.json)
   --auth <mode>       enforce | log | off                      (DAS_EMULATOR_AUTH, default enforce)
   --log-level <lvl>   debug | info | warn | error | silent     (DAS_EMULATOR_LOG_LEVEL, default info)
+                      DB-user passwords are sealed with DAS_EMULATOR_SECRET_KEY (64 hex digits),
+                      or with a key kept in <data file>.key
   --help              print this text
 `;
 
@@ -64,7 +70,7 @@ export function resolveConfig(options: Record<string, unknown>, origin: (key: st
 export function configFromCli(argv: readonly string[], env: NodeJS.ProcessEnv): EmulatorConfig | 'help' {
   let values: Record<string, string | boolean | undefined>;
   try {
-    const options = Object.fromEntries(Object.values(OPTIONS).map(({ flag }) => [flag, { type: 'string' as const }]));
+    const options = Object.fromEntries(Object.values(OPTIONS).flatMap(({ flag }) => (flag ? [[flag, { type: 'string' as const }]] : [])));
     ({ values } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true }));
   } catch (error) {
     throw new ConfigError((error as Error).message);
@@ -73,7 +79,7 @@ export function configFromCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
   const raw: Record<string, unknown> = {};
   const sources: Record<string, string> = {};
   for (const [key, { flag, env: envName }] of Object.entries(OPTIONS)) {
-    const fromFlag = values[flag];
+    const fromFlag = flag ? values[flag] : undefined;
     if (typeof fromFlag === 'string') {
       raw[key] = fromFlag;
       sources[key] = `--${flag}`;

@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { healthRoutes } from './admin/health.js';
 import { SimulatedBackend } from './backends/simulated.js';
-import type { EmulatorConfig } from './config.js';
+import { ConfigError, type EmulatorConfig } from './config.js';
+import { DbUserRegistry } from './engine/db-user-registry.js';
 import { Catalog } from './engine/catalog.js';
 import { KillEngine } from './engine/kill-engine.js';
 import { loadFixtureFile } from './fixtures/load.js';
@@ -12,6 +13,11 @@ import { createApp } from './http/app.js';
 import { createLogger, type LogSink } from './log.js';
 import { AccessKeyDirectory } from './providers/alibaba/auth/credentials.js';
 import { alibabaRouter } from './providers/alibaba/router.js';
+import { HuaweiIdentities } from './providers/huawei/auth/identities.js';
+import { TokenStore } from './providers/huawei/auth/tokens.js';
+import { huaweiNotFound, huaweiRouter } from './providers/huawei/router.js';
+import { loadSecretKey, SecretBox } from './secrets.js';
+import { DbUserStore } from './store/db-users.js';
 import { openDatabase } from './store/database.js';
 import { SessionListingStore } from './store/session-listings.js';
 import { SessionStore } from './store/sessions.js';
@@ -38,6 +44,12 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
   const now = hooks.now ?? Date.now;
   const log = createLogger(config.logLevel, hooks.logSink);
   const fixtures = loadFixtureFile(config.fixtures);
+  let secrets: SecretBox;
+  try {
+    secrets = new SecretBox(loadSecretKey({ dataPath: config.data, envKey: config.secretKey }));
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   const db = openDatabase(config.data);
 
   const sessions = new SessionStore(db);
@@ -46,13 +58,17 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
   const dbAccounts = new Map(fixtures.instances.map((i) => [i.id, i.dbAccounts.concat({ ...i.maintenanceAccount, canKillAny: true })]));
   const backend = new SimulatedBackend({ sessions, accountsOf: (node) => dbAccounts.get(node.instanceId) ?? [], now });
   const engine = new KillEngine({ catalog, backend, tasks: new TaskStore(db), listings: new SessionListingStore(db), now, log });
+  const registry = new DbUserRegistry(new DbUserStore(db, secrets), engine, now);
+  const huaweiIdentities = new HuaweiIdentities(fixtures);
 
   const app = createApp({
     log,
     routes: [
-      { path: '/_emulator', app: healthRoutes(() => ({ version: VERSION, providers: ['alibaba'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends: ['simulated'] })) },
+      { path: '/_emulator', app: healthRoutes(() => ({ version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends: ['simulated'] })) },
+      { path: '/', app: huaweiRouter({ engine, registry, identities: huaweiIdentities, tokens: new TokenStore(fixtures, huaweiIdentities), auth: config.auth, log, now }) },
       { path: '/', app: alibabaRouter({ engine, keys: new AccessKeyDirectory(fixtures), auth: config.auth, log, now }) },
     ],
+    notFound: (c) => huaweiNotFound(c.get('requestId'), c.req.method, c.req.path),
   });
 
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;

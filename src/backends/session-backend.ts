@@ -7,6 +7,8 @@ export type KillReply = 'killed' | 'unknown_thread' | 'not_owner';
 export interface KillerConnection {
   /** The connection's own thread id, so the engine never kills it. */
   readonly id: bigint;
+  /** The sessions this account may see: all of them with the PROCESS privilege, else its own user's. */
+  list(): Promise<Session[]>;
   kill(sessionId: bigint): Promise<KillReply>;
   close(): Promise<void>;
 }

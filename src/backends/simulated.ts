@@ -51,9 +51,17 @@ export class SimulatedBackend implements SessionBackend {
     if (!account) {
       throw new BackendError('access_denied', `Access denied for user '${credentials.user}'@'%' (using password: ${credentials.password ? 'YES' : 'NO'})`);
     }
-    const sessions = this.options.sessions;
+    const { sessions, now } = this.options;
     return {
       id: this.nextConnectionId++,
+      // Simulated accounts hold PROCESS exactly when they hold the kill-any privilege.
+      async list() {
+        const time = now();
+        return sessions
+          .list(node.instanceId, node.nodeId)
+          .filter((row) => account.canKillAny || row.user === account.user)
+          .map((row) => toSession(row, time));
+      },
       async kill(sessionId: bigint): Promise<KillReply> {
         if (sessionId > BigInt(Number.MAX_SAFE_INTEGER)) return 'unknown_thread';
         const id = Number(sessionId);

@@ -1,5 +1,6 @@
 import type { FixtureDocument, TaskCompletion } from '../fixtures/schema.js';
 import type { DbCredentials, NodeRef } from '../model.js';
+import type { AccountSet } from './protection.js';
 
 export interface NodeInfo {
   /** Empty for single-node instances. */
@@ -22,10 +23,13 @@ export interface InstanceInfo {
 /** Instances and nodes the loaded fixtures describe; the engine's map of the world. */
 export class Catalog {
   private readonly instances = new Map<string, InstanceInfo>();
-  private readonly internalAccounts = new Map<string, ReadonlySet<string>>();
+  private readonly internalAccounts = new Map<string, AccountSet>();
 
   constructor(fixtures: FixtureDocument) {
     this.internalAccounts.set('alibaba', new Set(fixtures.alibaba.internalAccounts));
+    // Huawei's list is matched case-insensitively (rdsAdmin, RDSADMIN ...).
+    const huawei = new Set(fixtures.huawei.internalAccounts.map((name) => name.toLowerCase()));
+    this.internalAccounts.set('huawei', { has: (user) => huawei.has(user.toLowerCase()) });
     for (const instance of fixtures.instances) {
       const clustered = instance.nodes !== undefined;
       this.instances.set(instance.id, {
@@ -49,7 +53,7 @@ export class Catalog {
     return [...this.instances.values()];
   }
 
-  internalAccountsOf(provider: string): ReadonlySet<string> {
+  internalAccountsOf(provider: string): AccountSet {
     return this.internalAccounts.get(provider) ?? new Set();
   }
 

@@ -20,6 +20,8 @@ export interface KillRequest {
   readonly killAll: boolean;
   readonly sessionIds: readonly bigint[];
   readonly ignoredUsers: readonly string[];
+  /** Only sessions of this user and/or database (exact match; combined with the ids by AND). */
+  readonly filter?: { readonly user?: string; readonly database?: string };
 }
 
 export interface KillEngineOptions {
@@ -68,6 +70,21 @@ export class KillEngine {
 
   async listSessions(node: NodeRef): Promise<Session[]> {
     return this.options.backend.list(node);
+  }
+
+  /** What a DB account sees of a node's processlist; rejects with BackendError as the server would. */
+  async listSessionsAs(node: NodeRef, account: DbCredentials): Promise<Session[]> {
+    const connection = await this.options.backend.connect(node, account);
+    try {
+      return await connection.list();
+    } finally {
+      await connection.close();
+    }
+  }
+
+  /** Logs in with a DB account and out again; rejects with BackendError('access_denied') for bad credentials. */
+  async verifyAccount(node: NodeRef, account: DbCredentials): Promise<void> {
+    await (await this.options.backend.connect(node, account)).close();
   }
 
   /** Captures a node's processlist for an asynchronous listing; it is read back by id. */
@@ -157,7 +174,9 @@ export class KillEngine {
       ownConnectionIds: new Set(connection ? [connection.id] : []),
     };
     const byId = new Map(listing.map((s) => [s.id, s]));
-    const candidates = request.killAll ? listing : [...new Set(request.sessionIds)].map((id) => byId.get(id) ?? goneSession(id));
+    const requested = request.killAll ? listing : [...new Set(request.sessionIds)].map((id) => byId.get(id) ?? goneSession(id));
+    const { user, database } = request.filter ?? {};
+    const candidates = requested.filter((s) => (user === undefined || s.user === user) && (database === undefined || s.db === database));
     const results: TaskResultItem[] = [];
     try {
       for (const session of candidates) {
@@ -201,7 +220,7 @@ export class KillEngine {
       createdAt: now,
       killAll: request.killAll,
       dbUser,
-      sessionIds: request.killAll ? results.map((r) => r.session.id) : [...new Set(request.sessionIds)],
+      sessionIds: results.map((r) => r.session.id),
       state: immediate ? finalState : 'running',
       finalState,
       finishedAt: immediate ? now : null,

@@ -5,9 +5,14 @@ const PSEUDO_USERS = new Set(['system user', 'event_scheduler', 'unauthenticated
 /** Replication senders: killing one only makes the replica reconnect. */
 const REPLICATION_COMMANDS = new Set(['Binlog Dump', 'Binlog Dump GTID', 'Daemon']);
 
+/** Membership by account name; each cloud decides how names compare. */
+export interface AccountSet {
+  has(user: string): boolean;
+}
+
 export interface ProtectionRules {
   /** The cloud's own O&M accounts. */
-  readonly internalAccounts: ReadonlySet<string>;
+  readonly internalAccounts: AccountSet;
   /** Accounts the caller asked to spare (exact, case-sensitive match, as MySQL compares user names). */
   readonly ignoredUsers: ReadonlySet<string>;
   /** Connections the kill itself uses. */

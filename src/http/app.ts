@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Logger } from '../log.js';
 import type { AppEnv } from './context.js';
 import { jsonResponse } from './json.js';
@@ -8,6 +8,8 @@ export interface AppParts {
   readonly log: Logger;
   /** Provider and control routes, mounted in order. */
   readonly routes: ReadonlyArray<{ readonly path: string; readonly app: Hono<AppEnv> }>;
+  /** The answer for a path no route claims, in the envelope of the gateway that would answer it. */
+  readonly notFound: (c: Context<AppEnv>) => Response;
 }
 
 /**
@@ -37,7 +39,12 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
     });
   });
   for (const route of parts.routes) app.route(route.path, route.app);
-  app.notFound((c) => jsonResponse({ code: 'NotFound', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) => {
+    const audit = c.get('audit');
+    audit.errorCode = 'NotFound';
+    audit.detail = `no route for ${c.req.method} ${c.req.path}`;
+    return parts.notFound(c);
+  });
   app.onError((error, c) => {
     parts.log.error('unhandled error', { id: c.get('requestId'), error: error.stack ?? String(error) });
     return jsonResponse({ code: 'InternalError', message: 'internal error' }, 500);

@@ -11,3 +11,8 @@ export function stringifyJson(value: unknown): string {
 export function jsonResponse(body: unknown, status: number, headers: Record<string, string> = {}): Response {
   return new Response(stringifyJson(body), { status, headers: { 'content-type': 'application/json;charset=utf-8', ...headers } });
 }
+
+/** Header values must be printable ASCII on one line; the rejection detail is cut to a readable size. */
+export function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 1024);
+}

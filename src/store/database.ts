@@ -77,6 +77,19 @@ const MIGRATIONS: readonly string[] = [
     sessions    TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE db_users (
+    id              TEXT PRIMARY KEY,
+    owner           TEXT NOT NULL,
+    instance_id     TEXT NOT NULL,
+    username        TEXT NOT NULL,
+    password_sealed TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    UNIQUE (instance_id, username)
+  ) WITHOUT ROWID;
+  CREATE INDEX db_users_owner_instance ON db_users (owner, instance_id);
+  `,
 ];
 
 /** Opens (creating if needed) the data file, in WAL mode, and brings its schema up to date. */

@@ -74,9 +74,14 @@ describe('configFromCli flags and env twins', () => {
   });
 
   it.each(cases)('%s: the flag wins over the env twin', (key, flag, env, text, value) => {
-    const other = { port: '1234', host: '::1', data: ':memory:', fixtures: '/elsewhere.json', auth: 'log', logLevel: 'error' }[key];
+    const other = ({ port: '1234', host: '::1', data: ':memory:', fixtures: '/elsewhere.json', auth: 'log', logLevel: 'error' } as Record<string, string>)[key];
     expect(configFromCli([`--${flag}`, text], { [env]: other })).toEqual({ ...DEFAULTS, [key]: value });
     expect(configFromCli([], { [env]: other })[key as never]).toBe(key === 'port' ? 1234 : other);
+  });
+
+  it('takes the secret key from DAS_EMULATOR_SECRET_KEY only: no flag puts it on the command line', () => {
+    expect(configFromCli([], { DAS_EMULATOR_SECRET_KEY: 'ab'.repeat(32) })).toEqual({ ...DEFAULTS, secretKey: 'ab'.repeat(32) });
+    expect(() => configFromCli(['--secret-key', 'x'], {})).toThrow(/secret-key/);
   });
 
   it('accepts every auth mode and every log level', () => {
@@ -199,8 +204,10 @@ describe('fixture validation', () => {
       ['rm-emulator0001', 'MySQL'],
       ['pc-emulator0001', 'PolarDBMySQL'],
       ['r-emulator0001', 'Redis'],
+      ['6a7b8c9d0e1f4a2b8c3d4e5f6a7b8c9din01', 'MySQL'],
     ]);
     expect(fixtures.alibaba.accounts.map((a) => a.uid)).toEqual(['1234567890123456']);
+    expect(fixtures.huawei.accounts.map((a) => a.projects.map((p) => p.id))).toEqual([['0a1b2c3d4e5f60718293a4b5c6d7e8f9']]);
     // Defaults are applied.
     expect(fixtures.instances[0]!.taskCompletion).toEqual({ mode: 'immediate' });
     expect(fixtures.alibaba.accounts[0]!.identities[0]!.accessKeys[0]!.status).toBe('Active');

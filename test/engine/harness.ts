@@ -221,6 +221,7 @@ export class FakeBackend implements SessionBackend {
     if (this.options.connectError) throw this.options.connectError;
     return {
       id: this.options.connectionId ?? 9_000_000n,
+      list: async () => this.alive.map((s) => ({ ...s })),
       kill: async (sessionId: bigint): Promise<KillReply> => {
         this.killCalls.push(sessionId);
         const error = this.options.killError?.(sessionId);

@@ -19,10 +19,33 @@ export interface AlibabaV3Vector extends Omit<AlibabaV1Vector, 'signed_params'> 
   authorization: string;
 }
 
+export interface HuaweiVector {
+  id: string;
+  name: string;
+  source: string;
+  client_call?: string;
+  note?: string;
+  ak: string;
+  sk: string;
+  request: { method: string; host: string; path: string; query: string; headers: Record<string, string>; body: string };
+  /** A repeated query name maps to an array of its values. */
+  decoded_query: Record<string, string | string[]>;
+  canonical_uri: string;
+  canonical_query: string;
+  signed_headers: string;
+  payload_hash: string;
+  canonical_request: string;
+  string_to_sign: string;
+  signature: string;
+  authorization: string;
+}
+
 const all = JSON.parse(readFileSync(new URL('./signature-vectors.json', import.meta.url), 'utf8')) as {
   alibaba_v1: AlibabaV1Vector[];
   alibaba_v3: AlibabaV3Vector[];
+  huawei_sdk_hmac_sha256: HuaweiVector[];
 };
 
 export const alibabaV1Vectors = all.alibaba_v1;
 export const alibabaV3Vectors = all.alibaba_v3;
+export const huaweiVectors = all.huawei_sdk_hmac_sha256;

@@ -1,4 +1,4 @@
-import { jsonResponse } from '../../http/json.js';
+import { headerSafe, jsonResponse } from '../../http/json.js';
 import type { AlibabaError } from './errors.js';
 
 export const ALIBABA_HOST_ID = 'das.cn-shanghai.aliyuncs.com';
@@ -19,9 +19,4 @@ export function errorResponse(requestId: string, error: AlibabaError): Response 
     ...(error.accessDeniedDetail ? { AccessDeniedDetail: error.accessDeniedDetail } : {}),
   };
   return jsonResponse(body, error.status, { 'x-acs-request-id': requestId, 'x-emulator-error-detail': headerSafe(error.detail) });
-}
-
-/** Header values must be printable ASCII on one line. */
-function headerSafe(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 1024);
 }

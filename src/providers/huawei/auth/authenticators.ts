@@ -1,0 +1,94 @@
+import { timingSafeEqual } from 'node:crypto';
+import { huaweiErrors, type HuaweiError } from '../errors.js';
+import type { HuaweiIdentities, HuaweiPrincipal } from './identities.js';
+import { computeSdkSignature, parseSdkAuthorization, parseSdkDate, payloadHashOf, SDK_ALGORITHM } from './signature.js';
+import type { TokenStore } from './tokens.js';
+
+/** A Huawei API request as the gateway authenticates it. */
+export interface HuaweiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: ReadonlyArray<readonly [string, string]>;
+  readonly body: Uint8Array;
+  header(name: string): string | undefined;
+}
+
+export interface Caller {
+  readonly principal: HuaweiPrincipal;
+  /** A token is scoped to one project; an AK/SK reaches every project of its account. */
+  readonly tokenProject?: string;
+}
+
+/** Azurite-style answer: the request is not this authenticator's kind, or it is and passes, or fails. */
+export type HuaweiAuthOutcome =
+  | { readonly kind: 'not-mine' }
+  | { readonly kind: 'ok'; readonly caller: Caller }
+  | { readonly kind: 'reject'; readonly error: HuaweiError; readonly caller?: Caller; readonly canonicalRequest?: string; readonly stringToSign?: string };
+
+export interface HuaweiAuthenticator {
+  authenticate(request: HuaweiRequest, now: number): HuaweiAuthOutcome;
+}
+
+/** X-Sdk-Date may be this far from the server's clock, either way. */
+const SDK_DATE_WINDOW_MS = 15 * 60 * 1000;
+const SIGNATURE_FAIL = 'verify aksk signature fail';
+
+function sameHex(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** `Authorization: SDK-HMAC-SHA256 Access=.., SignedHeaders=.., Signature=..`, as the SDK cores sign. */
+export function akskAuthenticator(identities: HuaweiIdentities): HuaweiAuthenticator {
+  return {
+    authenticate(request, now) {
+      const header = request.header('authorization');
+      if (!header?.trimStart().startsWith('SDK-')) return { kind: 'not-mine' };
+      const auth = parseSdkAuthorization(header);
+      if (!auth || auth.algorithm !== SDK_ALGORITHM) {
+        return { kind: 'reject', error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, `Authorization is not "${SDK_ALGORITHM} Access=.., SignedHeaders=.., Signature=.."`) };
+      }
+      const key = identities.accessKey(auth.accessKey);
+      if (!key) return { kind: 'reject', error: huaweiErrors.iamAuthentication(`ak ${auth.accessKey} not exist`) };
+      if (!key.active) return { kind: 'reject', error: huaweiErrors.iamAuthentication(`ak ${auth.accessKey} not exist`, `AK ${auth.accessKey} is Inactive`) };
+      const caller: Caller = { principal: key.principal };
+      const sdkDate = request.header('x-sdk-date');
+      const signedHeaders = auth.signedHeaders.map((h) => h.toLowerCase());
+      if (!sdkDate || !signedHeaders.includes('x-sdk-date') || !signedHeaders.includes('host')) {
+        return { kind: 'reject', caller, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, 'X-Sdk-Date and host must be sent and signed') };
+      }
+      const time = parseSdkDate(sdkDate);
+      if (Number.isNaN(time) || Math.abs(now - time) > SDK_DATE_WINDOW_MS) {
+        return { kind: 'reject', caller, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, `X-Sdk-Date ${JSON.stringify(sdkDate)} is not within 15 minutes of ${new Date(now).toISOString()}`) };
+      }
+      const computed = computeSdkSignature(
+        { method: request.method, path: request.path, query: request.query, header: request.header, signedHeaders, payloadHash: payloadHashOf(request.body, request.header('x-sdk-content-sha256')) },
+        key.sk,
+      );
+      if (!sameHex(computed.signature, auth.signature)) {
+        return { kind: 'reject', caller, canonicalRequest: computed.canonicalRequest, stringToSign: computed.stringToSign, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, 'signature differs from the one computed with the SK') };
+      }
+      return { kind: 'ok', caller };
+    },
+  };
+}
+
+/** `X-Auth-Token`, issued by the token route or listed in the fixtures. */
+export function tokenAuthenticator(tokens: TokenStore): HuaweiAuthenticator {
+  return {
+    authenticate(request, now) {
+      const token = request.header('x-auth-token');
+      if (token === undefined) return { kind: 'not-mine' };
+      const issued = tokens.find(token.trim());
+      if (!issued) return { kind: 'reject', error: huaweiErrors.iamAuthentication('decrypt token fail', 'X-Auth-Token is not a token this emulator issued or lists') };
+      if (now >= issued.expiresAt) {
+        return { kind: 'reject', error: huaweiErrors.iamAuthentication(`token expires, expires_at: ${new Date(issued.expiresAt).toISOString()}`) };
+      }
+      return { kind: 'ok', caller: { principal: issued.principal, tokenProject: issued.projectId } };
+    },
+  };
+}
+
+/** Nothing to authenticate with. */
+export const missingCredentials = (): HuaweiError => huaweiErrors.iamAuthentication('x-auth-token not found');

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import type { HuaweiIdentities } from './identities.js';
+import type { TokenStore } from './tokens.js';
+
+/** The Keystone-style answer IAM gives on `POST /v3/auth/tokens`. */
+export interface TokenRouteResult {
+  readonly status: number;
+  readonly body: unknown;
+  readonly token?: string;
+}
+
+const named = z.object({ id: z.string().min(1).optional(), name: z.string().min(1).optional() }).refine((v) => v.id !== undefined || v.name !== undefined, 'needs id or name');
+
+const tokenRequest = z.object({
+  auth: z.object({
+    identity: z.object({
+      methods: z.array(z.string()).refine((m) => m.includes('password'), 'only the password method is supported'),
+      password: z.object({
+        user: z.object({ name: z.string().min(1), password: z.string(), domain: named }),
+      }),
+    }),
+    scope: z.object({ project: named }),
+  }),
+});
+
+const keystoneError = (status: number, title: string, message: string): TokenRouteResult => ({ status, body: { error: { code: status, title, message } } });
+
+/** Password method, project scope; the token goes in X-Subject-Token and lives 24 hours. */
+export function createToken(body: unknown, identities: HuaweiIdentities, tokens: TokenStore, now: number): TokenRouteResult {
+  const parsed = tokenRequest.safeParse(body);
+  if (!parsed.success) return keystoneError(400, 'Bad Request', `The request body is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const user = parsed.data.auth.identity.password.user;
+  const principal = identities.login(user.domain.id ?? user.domain.name!, user.name, user.password);
+  if (!principal) return keystoneError(401, 'Unauthorized', 'The username or password is wrong.');
+  const scope = parsed.data.auth.scope.project;
+  const project = scope.id !== undefined ? identities.project(scope.id) : identities.projectByName(principal.domainId, scope.name!);
+  if (!project || !principal.projects.has(project.id)) return keystoneError(401, 'Unauthorized', 'The project does not exist or does not belong to the user\'s account.');
+  const { token, issued } = tokens.issue(principal, project.id, now);
+  const domainRef = { id: principal.domainId, name: principal.domainName };
+  return {
+    status: 201,
+    token,
+    body: {
+      token: {
+        methods: ['password'],
+        issued_at: new Date(issued.issuedAt).toISOString(),
+        expires_at: new Date(issued.expiresAt).toISOString(),
+        user: { name: principal.userName, domain: domainRef },
+        project: { id: project.id, name: project.name, domain: domainRef },
+        roles: [],
+        catalog: [],
+      },
+    },
+  };
+}

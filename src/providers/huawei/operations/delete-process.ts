@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { huaweiErrors } from '../errors.js';
+import type { HuaweiOperation } from './operation.js';
+import { instanceOf, loginFailure, objectBody, parseWith, registeredUser } from './validation.js';
+
+const processId = z.string().regex(/^\d{1,10}$/, 'process_ids entries are integer strings').refine((id) => Number(id) <= 2 ** 31 - 1, 'process_ids entries are at most 2^31-1');
+
+const body = z
+  .object({
+    process_ids: z.array(processId).optional(),
+    user: z.string().optional(),
+    database: z.string().optional(),
+  })
+  .refine((b) => (b.process_ids?.length ?? 0) > 0 || b.user !== undefined || b.database !== undefined, 'at least one of process_ids, user, database is required');
+
+/**
+ * Kills synchronously with the registered account. Filters combine with AND; ids that do not
+ * exist, protected sessions and those the account may not kill are left alone (the task says why).
+ */
+export const deleteProcess: HuaweiOperation = {
+  name: 'DeleteProcess',
+  method: 'DELETE',
+  path: '/v3/{project_id}/instances/{instance_id}/process',
+  iamAction: 'das:clouddba:deleteProcess',
+  async handle(context) {
+    const instance = instanceOf(context);
+    const raw = objectBody(context);
+    const user = registeredUser(context, instance, raw.db_user_id);
+    const filters = parseWith(body, raw);
+    const account = context.registry.credentials(user);
+    const node = context.engine.node(instance, undefined);
+    await context.engine.verifyAccount(node, account).catch((error: unknown) => {
+      throw loginFailure(error);
+    });
+    const [task] = await context.engine.createKillTasks({
+      provider: 'huawei',
+      owner: context.projectId,
+      instanceId: instance.id,
+      account,
+      killAll: !filters.process_ids?.length,
+      sessionIds: (filters.process_ids ?? []).map((id) => BigInt(id)),
+      ignoredUsers: [],
+      filter: { user: filters.user, database: filters.database },
+    });
+    if (task?.finalState === 'error') throw huaweiErrors.internalError(`kill task ${task.id} could not reach instance ${instance.id}`);
+    return { body: {} };
+  },
+};

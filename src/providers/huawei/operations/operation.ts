@@ -1,0 +1,32 @@
+import type { DbUserRegistry } from '../../../engine/db-user-registry.js';
+import type { KillEngine } from '../../../engine/kill-engine.js';
+import type { HuaweiIdentities } from '../auth/identities.js';
+
+export interface HuaweiOperationContext {
+  readonly engine: KillEngine;
+  readonly registry: DbUserRegistry;
+  readonly identities: HuaweiIdentities;
+  /** The project of the path, already checked against the caller. */
+  readonly projectId: string;
+  /** Path parameters other than the project, decoded. */
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  /** The body parsed as JSON; throws DAS.200100 when it is not JSON. */
+  json(): unknown;
+  readonly now: number;
+}
+
+export interface HuaweiResult {
+  readonly status?: number;
+  readonly body: unknown;
+}
+
+/** Every operation has the same shape: its SDK name, route, IAM action and a handler. */
+export interface HuaweiOperation {
+  readonly name: string;
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Route template as the SDK writes it, e.g. `/v3/{project_id}/instances/{instance_id}/process`. */
+  readonly path: string;
+  readonly iamAction: string;
+  handle(context: HuaweiOperationContext): Promise<HuaweiResult>;
+}

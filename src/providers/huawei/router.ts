@@ -1,0 +1,192 @@
+import { Hono, type Context } from 'hono';
+import type { AuthMode } from '../../config.js';
+import type { DbUserRegistry } from '../../engine/db-user-registry.js';
+import { EngineError } from '../../engine/errors.js';
+import type { KillEngine } from '../../engine/kill-engine.js';
+import type { AppEnv } from '../../http/context.js';
+import { jsonResponse } from '../../http/json.js';
+import type { Logger } from '../../log.js';
+import { akskAuthenticator, missingCredentials, tokenAuthenticator, type Caller, type HuaweiAuthenticator, type HuaweiRequest } from './auth/authenticators.js';
+import { authorizeIam } from './auth/iam.js';
+import type { HuaweiIdentities } from './auth/identities.js';
+import { createToken } from './auth/token-route.js';
+import type { TokenStore } from './auth/tokens.js';
+import { huaweiErrorResponse, huaweiRequestId, huaweiSuccess } from './envelope.js';
+import { HuaweiError, huaweiErrors } from './errors.js';
+import { deleteDbUser, listDbUsers, registerDbUser, showDbUser, updateDbUser } from './operations/db-users.js';
+import { deleteProcess } from './operations/delete-process.js';
+import { listProcesses } from './operations/list-processes.js';
+import type { HuaweiOperation } from './operations/operation.js';
+import { showQuotas } from './operations/show-quotas.js';
+
+/** The API gateway refuses bodies over 12 MB. */
+export const MAX_BODY_BYTES = 12 * 1024 * 1024;
+const PROJECT_ID = /^[0-9a-f]{32}$/;
+
+const OPERATIONS: readonly HuaweiOperation[] = [deleteProcess, listProcesses, registerDbUser, listDbUsers, showDbUser, updateDbUser, deleteDbUser, showQuotas];
+
+interface Route {
+  readonly operation: HuaweiOperation;
+  readonly pattern: RegExp;
+  readonly names: readonly string[];
+}
+
+const ROUTES: readonly Route[] = OPERATIONS.map((operation) => {
+  const names: string[] = [];
+  const pattern = operation.path.replace(/[.]/g, '\\.').replace(/\{(\w+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { operation, pattern: new RegExp(`^${pattern}$`), names };
+});
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function match(method: string, path: string): { operation: HuaweiOperation; params: Record<string, string> } | undefined {
+  for (const route of ROUTES) {
+    if (route.operation.method !== method) continue;
+    const m = route.pattern.exec(path);
+    if (m) return { operation: route.operation, params: Object.fromEntries(route.names.map((name, i) => [name, decode(m[i + 1]!)])) };
+  }
+  return undefined;
+}
+
+export interface HuaweiRouterOptions {
+  readonly engine: KillEngine;
+  readonly registry: DbUserRegistry;
+  readonly identities: HuaweiIdentities;
+  readonly tokens: TokenStore;
+  readonly auth: AuthMode;
+  readonly log: Logger;
+  readonly now: () => number;
+}
+
+export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
+  const authenticators: readonly HuaweiAuthenticator[] = [akskAuthenticator(options.identities), tokenAuthenticator(options.tokens)];
+  const app = new Hono<AppEnv>();
+
+  /** Runs the authenticators; in `log` mode a failure is only logged. Returns the caller, if known. */
+  const authenticate = (request: HuaweiRequest, now: number): Caller | undefined => {
+    for (const authenticator of authenticators) {
+      const outcome = authenticator.authenticate(request, now);
+      if (outcome.kind === 'not-mine') continue;
+      if (outcome.kind === 'ok') return outcome.caller;
+      if (outcome.canonicalRequest) options.log.warn('huawei signature rejected', { canonicalRequest: outcome.canonicalRequest, stringToSign: outcome.stringToSign });
+      if (options.auth === 'enforce') throw outcome.error;
+      options.log.warn('auth=log: request would be rejected', { code: outcome.error.code, detail: outcome.error.detail });
+      return outcome.caller;
+    }
+    if (options.auth === 'enforce') throw missingCredentials();
+    options.log.warn('auth=log: request carries no credentials');
+    return undefined;
+  };
+
+  /** A credential reaches only its own account's projects (a token only its own project), and X-Project-Id must agree with the path. */
+  const checkProject = (request: HuaweiRequest, projectId: string, caller: Caller | undefined) => {
+    const header = request.header('x-project-id');
+    if (header !== undefined && header !== projectId) throw huaweiErrors.iamForbidden(`X-Project-Id ${header} differs from the path's project ${projectId}`);
+    if (!PROJECT_ID.test(projectId)) throw huaweiErrors.invalidProjectId(`project_id ${JSON.stringify(projectId)} is not 32 lower-case hex digits`);
+    if (caller) {
+      if (!caller.principal.projects.has(projectId) || (caller.tokenProject !== undefined && caller.tokenProject !== projectId)) {
+        const error = huaweiErrors.iamForbidden(`${caller.principal.userName} of domain ${caller.principal.domainName} may not reach project ${projectId}`);
+        if (options.auth === 'enforce') throw error;
+        options.log.warn('auth=log: request would be denied', { detail: error.detail });
+      }
+    } else if (!options.identities.project(projectId)) {
+      throw huaweiErrors.invalidProjectId(`project ${projectId} is not in the fixtures`);
+    }
+  };
+
+  const checkIam = (caller: Caller | undefined, action: string) => {
+    if (!caller) return;
+    const decision = authorizeIam(caller.principal, action);
+    if (decision === 'allow') return;
+    const error = huaweiErrors.iamForbidden(`${decision === 'explicit_deny' ? 'explicit deny' : 'no allow'} of ${action} for ${caller.principal.userName}`);
+    if (options.auth === 'enforce') throw error;
+    options.log.warn('auth=log: request would be denied by IAM', { detail: error.detail });
+  };
+
+  const handle = async (c: Context<AppEnv>): Promise<Response> => {
+    const requestId = huaweiRequestId(c.get('requestId'));
+    const audit = c.get('audit');
+    audit.provider = 'huawei';
+    const language = c.req.header('x-language');
+    try {
+      // 1. The gateway refuses oversized bodies before anything else.
+      const declared = Number(c.req.header('content-length') ?? 0);
+      if (declared > MAX_BODY_BYTES) throw huaweiErrors.entityTooLarge(`body of ${declared} bytes is over 12 MB`);
+      const body = new Uint8Array(await c.req.arrayBuffer());
+      if (body.length > MAX_BODY_BYTES) throw huaweiErrors.entityTooLarge(`body of ${body.length} bytes is over 12 MB`);
+      const url = new URL(c.req.url);
+      const request: HuaweiRequest = {
+        method: c.req.method,
+        path: url.pathname,
+        query: [...url.searchParams],
+        body,
+        header: (name) => c.req.header(name),
+      };
+      const parseJson = (): unknown => {
+        try {
+          return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+        } catch {
+          throw huaweiErrors.invalidParameter('the body is not JSON');
+        }
+      };
+      const now = options.now();
+      // 2. IAM's token route needs no credentials.
+      if (request.method === 'POST' && request.path === '/v3/auth/tokens') {
+        audit.operation = 'CreateToken';
+        const result = createToken(parseJson(), options.identities, options.tokens, now);
+        if (result.status >= 400) audit.errorCode = String(result.status);
+        return jsonResponse(result.body, result.status, { 'x-request-id': requestId, ...(result.token ? { 'x-subject-token': result.token } : {}) });
+      }
+      // 3. Route, then authenticate, then the project, then IAM.
+      const route = match(request.method, request.path);
+      if (!route) throw huaweiErrors.apiNotFound(`no API for ${request.method} ${request.path}`);
+      audit.operation = route.operation.name;
+      const caller = options.auth === 'off' ? undefined : authenticate(request, now);
+      const { project_id: projectId = '', ...params } = route.params;
+      checkProject(request, projectId, caller);
+      if (options.auth !== 'off') checkIam(caller, route.operation.iamAction);
+      // 4. The operation.
+      const result = await route.operation.handle({
+        engine: options.engine,
+        registry: options.registry,
+        identities: options.identities,
+        projectId,
+        params,
+        query: url.searchParams,
+        json: parseJson,
+        now,
+      });
+      return huaweiSuccess(requestId, result.body, result.status);
+    } catch (error) {
+      const cloudError = toHuaweiError(error);
+      if (cloudError.code === 'DAS.200001') options.log.error('internal error', { requestId, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      audit.errorCode = cloudError.code;
+      audit.detail = cloudError.detail;
+      return huaweiErrorResponse(requestId, cloudError, language);
+    }
+  };
+
+  app.all('/v3/*', handle);
+  return app;
+}
+
+/** Refusals the operations did not translate are still the client's: only a real fault is a 500. */
+function toHuaweiError(error: unknown): HuaweiError {
+  if (error instanceof HuaweiError) return error;
+  if (error instanceof EngineError) return huaweiErrors.invalidParameter(error.message);
+  return huaweiErrors.internalError(error instanceof Error ? error.message : String(error));
+}
+
+/** Anything no route claims: the gateway's "API does not exist". */
+export function huaweiNotFound(requestId: string, method: string, path: string): Response {
+  return huaweiErrorResponse(huaweiRequestId(requestId), huaweiErrors.apiNotFound(`no API for ${method} ${path}`), undefined);
+}
