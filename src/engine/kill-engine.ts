@@ -91,12 +91,12 @@ export class KillEngine {
   async startSessionListing(instance: InstanceInfo, node: NodeRef): Promise<StoredListing> {
     const listing = { id: randomBytes(16).toString('hex'), owner: instance.owner, instanceId: node.instanceId, nodeId: node.nodeId, createdAt: this.options.now(), sessions: await this.options.backend.list(node) };
     this.options.listings.insert(listing);
-    return { ...listing, polls: 0 };
+    return listing;
   }
 
-  /** Reads a captured listing of the given account, counting the read. */
+  /** Reads a captured listing of the given account. */
   readSessionListing(listingId: string, owner: string | undefined): StoredListing {
-    const listing = this.options.listings.poll(listingId);
+    const listing = this.options.listings.get(listingId);
     if (!listing || (owner !== undefined && listing.owner !== owner)) throw new EngineError('listing_not_found', `session listing ${listingId} does not exist for this account`);
     return listing;
   }

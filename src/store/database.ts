@@ -73,7 +73,6 @@ const MIGRATIONS: readonly string[] = [
     instance_id TEXT NOT NULL,
     node_id     TEXT NOT NULL,
     created_at  INTEGER NOT NULL,
-    polls       INTEGER NOT NULL DEFAULT 0,
     sessions    TEXT NOT NULL
   ) WITHOUT ROWID;
   `,

@@ -8,7 +8,6 @@ export interface StoredListing {
   readonly instanceId: string;
   readonly nodeId: string;
   readonly createdAt: number;
-  readonly polls: number;
   readonly sessions: readonly Session[];
 }
 
@@ -18,24 +17,21 @@ interface Row {
   instance_id: string;
   node_id: string;
   created_at: number;
-  polls: number;
   sessions: string;
 }
 
 export class SessionListingStore {
   private readonly insertStmt;
   private readonly getStmt;
-  private readonly pollStmt;
 
   constructor(db: Db) {
-    this.insertStmt = db.prepare<Omit<Row, 'polls'>>(
+    this.insertStmt = db.prepare<Row>(
       'INSERT INTO session_listings (id, owner, instance_id, node_id, created_at, sessions) VALUES (@id, @owner, @instance_id, @node_id, @created_at, @sessions)',
     );
     this.getStmt = db.prepare<[string], Row>('SELECT * FROM session_listings WHERE id = ?');
-    this.pollStmt = db.prepare<[string]>('UPDATE session_listings SET polls = polls + 1 WHERE id = ?');
   }
 
-  insert(listing: Omit<StoredListing, 'polls'>): void {
+  insert(listing: StoredListing): void {
     this.insertStmt.run({
       id: listing.id,
       owner: listing.owner,
@@ -46,12 +42,10 @@ export class SessionListingStore {
     });
   }
 
-  /** Reads a listing and counts the read as one poll. */
-  poll(id: string): StoredListing | undefined {
+  get(id: string): StoredListing | undefined {
     const row = this.getStmt.get(id);
     if (!row) return undefined;
-    this.pollStmt.run(id);
     const sessions = (JSON.parse(row.sessions) as Array<Omit<Session, 'id'> & { id: string }>).map((s) => ({ ...s, id: BigInt(s.id) }));
-    return { id: row.id, owner: row.owner, instanceId: row.instance_id, nodeId: row.node_id, createdAt: row.created_at, polls: row.polls, sessions };
+    return { id: row.id, owner: row.owner, instanceId: row.instance_id, nodeId: row.node_id, createdAt: row.created_at, sessions };
   }
 }
