@@ -1,1 +1,32 @@
-export {};
+import { resolveConfig, type EmulatorOptions } from './config.js';
+import { startEmulatorServer, type RunningEmulator } from './emulator.js';
+
+export type { EmulatorOptions, EmulatorConfig } from './config.js';
+
+/** A running emulator with what a test needs to point the vendors' clients at it (credentials are the bundled fixtures' well-known ones). */
+export interface Emulator extends AsyncDisposable {
+  readonly url: string;
+  readonly port: number;
+  /** For `@alicloud/openapi-client` (`endpoint` is host:port, `protocol: 'http'`) and `@alicloud/pop-core` (`popCoreEndpoint`). */
+  readonly alibaba: { readonly endpoint: string; readonly popCoreEndpoint: string; readonly accessKeyId: string; readonly accessKeySecret: string };
+  /** For `@huaweicloud/huaweicloud-sdk-core` (`withEndpoint`). */
+  readonly huawei: { readonly endpoint: string; readonly projectId: string; readonly ak: string; readonly sk: string };
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an emulator in this process. Defaults for tests: a free port, an in-memory store, the
+ * bundled fixtures, no log output. Options are the CLI's, validated by the same schema.
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const running: RunningEmulator = await startEmulatorServer(resolveConfig({ port: 0, data: ':memory:', logLevel: 'silent', ...options }));
+  const host = new URL(running.url).host;
+  return {
+    url: running.url,
+    port: running.port,
+    alibaba: { endpoint: host, popCoreEndpoint: running.url, accessKeyId: 'testAccessKeyId', accessKeySecret: 'testAccessKeySecret' },
+    huawei: { endpoint: running.url, projectId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9', ak: 'EMULATORTESTAK000001', sk: 'emulatorTestSecretKey0001' },
+    stop: running.stop,
+    [Symbol.asyncDispose]: running.stop,
+  };
+}
