@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { mysqlServerSchema } from './fixtures/schema.js';
 import { LOG_LEVELS } from './log.js';
 
 /** Where the bundled default fixtures live, whatever the working directory. */
@@ -20,6 +21,12 @@ export const configSchema = z
     logLevel: z.enum(LOG_LEVELS).default('info'),
     /** Key for DB-user passwords at rest: 64 hex digits or base64 of 32 bytes; default: a key file beside the data file. */
     secretKey: z.string().min(1).optional(),
+    /** Binds every MySQL instance of the fixtures that names no server of its own to this one. */
+    mysqlUrl: mysqlServerSchema.optional(),
+    /** How long a kill on a real server may wait for its sessions to leave the processlist. */
+    killTimeoutMs: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
+    /** How long connecting to a real server may take before it counts as unreachable. */
+    mysqlConnectTimeoutMs: z.coerce.number().int().min(1).max(600_000).default(5_000),
   })
   .strict();
 
@@ -36,6 +43,9 @@ const OPTIONS = {
   logLevel: { flag: 'log-level', env: 'DAS_EMULATOR_LOG_LEVEL' },
   // A secret on the command line would show in `ps`: environment only.
   secretKey: { flag: undefined, env: 'DAS_EMULATOR_SECRET_KEY' },
+  mysqlUrl: { flag: 'mysql-url', env: 'DAS_EMULATOR_MYSQL_URL' },
+  killTimeoutMs: { flag: 'kill-timeout-ms', env: 'DAS_EMULATOR_KILL_TIMEOUT_MS' },
+  mysqlConnectTimeoutMs: { flag: 'mysql-connect-timeout-ms', env: 'DAS_EMULATOR_MYSQL_CONNECT_TIMEOUT_MS' },
 } as const satisfies Record<keyof EmulatorConfig, { flag: string | undefined; env: string }>;
 
 export class ConfigError extends Error {
@@ -50,6 +60,13 @@ export const USAGE = `Usage: das-emulator [options]
   --fixtures <file>   fixture document                         (DAS_EMULATOR_FIXTURES, default fixtures/default.json)
   --auth <mode>       enforce | log | off                      (DAS_EMULATOR_AUTH, default enforce)
   --log-level <lvl>   debug | info | warn | error | silent     (DAS_EMULATOR_LOG_LEVEL, default info)
+  --mysql-url <url>   bind every MySQL instance without a server of its own to a real
+                      server, mysql://user[:password]@host[:port]; the URL's account is
+                      the instances' maintenance account        (DAS_EMULATOR_MYSQL_URL)
+  --kill-timeout-ms <n>          how long a kill on a real server waits for its sessions
+                                 to go                (DAS_EMULATOR_KILL_TIMEOUT_MS, default 30000)
+  --mysql-connect-timeout-ms <n> connect timeout to a real server
+                                 (DAS_EMULATOR_MYSQL_CONNECT_TIMEOUT_MS, default 5000)
                       DB-user passwords are sealed with DAS_EMULATOR_SECRET_KEY (64 hex digits),
                       or with a key kept in <data file>.key
   --help              print this text

@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { healthRoutes } from './admin/health.js';
+import { MysqlBackend } from './backends/mysql.js';
+import { RoutingBackend } from './backends/routing.js';
 import { SimulatedBackend } from './backends/simulated.js';
 import { ConfigError, type EmulatorConfig } from './config.js';
 import { DbUserRegistry } from './engine/db-user-registry.js';
@@ -11,6 +13,7 @@ import { loadFixtureFile } from './fixtures/load.js';
 import { seedSessions } from './fixtures/seed.js';
 import { createApp } from './http/app.js';
 import { createLogger, type LogSink } from './log.js';
+import type { NodeRef } from './model.js';
 import { AccessKeyDirectory } from './providers/alibaba/auth/credentials.js';
 import { alibabaRouter } from './providers/alibaba/router.js';
 import { HuaweiIdentities } from './providers/huawei/auth/identities.js';
@@ -35,7 +38,7 @@ export interface RunningEmulator {
   readonly host: string;
   readonly port: number;
   readonly config: EmulatorConfig;
-  /** Stops listening, ends running tasks with their recorded outcome, closes the store. Idempotent. */
+  /** Stops listening, waits for kills on real servers, ends running tasks with their recorded outcome, closes the store. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -52,19 +55,24 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
   }
   const db = openDatabase(config.data);
 
+  const catalog = new Catalog(fixtures, { defaultServer: config.mysqlUrl });
+  const isLive = (node: NodeRef) => catalog.serverOf(node) !== undefined;
   const sessions = new SessionStore(db);
-  seedSessions(sessions, fixtures, { now: now(), force: false });
-  const catalog = new Catalog(fixtures);
+  seedSessions(sessions, fixtures, { now: now(), force: false, skip: isLive });
   const dbAccounts = new Map(fixtures.instances.map((i) => [i.id, i.dbAccounts.concat({ ...i.maintenanceAccount, canKillAny: true })]));
-  const backend = new SimulatedBackend({ sessions, accountsOf: (node) => dbAccounts.get(node.instanceId) ?? [], now });
-  const engine = new KillEngine({ catalog, backend, tasks: new TaskStore(db), listings: new SessionListingStore(db), now, log });
+  const simulated = new SimulatedBackend({ sessions, accountsOf: (node) => dbAccounts.get(node.instanceId) ?? [], now });
+  const live = new MysqlBackend({ serverOf: (node) => catalog.serverOf(node), serviceAccountOf: (node) => catalog.maintenanceAccountOf(node), connectTimeoutMs: config.mysqlConnectTimeoutMs, log });
+  const backend = new RoutingBackend(isLive, live, simulated);
+  const engine = new KillEngine({ catalog, backend, tasks: new TaskStore(db), listings: new SessionListingStore(db), now, log, killTimeoutMs: config.killTimeoutMs });
+  const interrupted = engine.recoverInterruptedTasks();
+  if (interrupted > 0) log.warn('ended kill tasks a previous run left unfinished', { tasks: interrupted });
   const registry = new DbUserRegistry(new DbUserStore(db, secrets), engine, now);
   const huaweiIdentities = new HuaweiIdentities(fixtures);
 
   const app = createApp({
     log,
     routes: [
-      { path: '/_emulator', app: healthRoutes(() => ({ version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends: ['simulated'] })) },
+      { path: '/_emulator', app: healthRoutes(() => ({ version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends: catalog.hasBoundNodes() ? ['simulated', 'mysql'] : ['simulated'] })) },
       { path: '/', app: huaweiRouter({ engine, registry, identities: huaweiIdentities, tokens: new TokenStore(fixtures, huaweiIdentities), auth: config.auth, log, now }) },
       { path: '/', app: alibabaRouter({ engine, keys: new AccessKeyDirectory(fixtures), auth: config.auth, log, now }) },
     ],
@@ -92,6 +100,7 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await engine.drain();
       const finished = engine.finishRunningTasks();
       if (finished > 0) log.info('finished running tasks on shutdown', { tasks: finished });
       db.close();

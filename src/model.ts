@@ -66,6 +66,13 @@ export interface Task {
   readonly finalState: FinalTaskState;
   readonly finishedAt: number | null;
   readonly results: readonly TaskResultItem[];
+  /** Why the task could not work on its node at all (login refused, server unreachable). */
+  readonly failure: TaskFailure | null;
+}
+
+export interface TaskFailure {
+  readonly kind: 'bad_account' | 'other_error';
+  readonly message: string;
 }
 
 export function isActive(session: Session): boolean {
@@ -96,7 +103,7 @@ export function countOutcomes(results: readonly TaskResultItem[]): TaskCounts {
  * (sessions already gone count as done: nothing is left to kill). `connectFailure` is why the
  * killer could not reach the node at all, which decides the state even when no session was at stake.
  */
-export function finalStateOf(results: readonly TaskResultItem[], connectFailure?: 'bad_account' | 'other_error'): FinalTaskState {
+export function finalStateOf(results: readonly TaskResultItem[], connectFailure?: TaskFailure['kind']): FinalTaskState {
   if (connectFailure === 'other_error' || results.some((r) => r.outcome === 'other_error')) return 'error';
   if (connectFailure === 'bad_account' || results.some((r) => r.outcome === 'bad_account' || r.outcome === 'no_permission' || r.outcome === 'timed_out')) return 'failure';
   return 'success';

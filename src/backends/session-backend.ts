@@ -19,6 +19,11 @@ export interface SessionBackend {
   list(node: NodeRef): Promise<Session[]>;
   /** Opens a connection with a DB account; rejects with BackendError('access_denied') as MySQL's 1045 would. */
   connect(node: NodeRef, account: DbCredentials): Promise<KillerConnection>;
+  /**
+   * KILL only flags a thread (a large transaction then rolls back for seconds): waits until the
+   * given ids have left the processlist, at most `timeoutMs`, and returns those still there.
+   */
+  waitUntilGone(node: NodeRef, ids: readonly bigint[], timeoutMs: number): Promise<bigint[]>;
 }
 
 export type BackendErrorKind = 'access_denied' | 'unreachable' | 'other';

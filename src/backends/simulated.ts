@@ -46,6 +46,11 @@ export class SimulatedBackend implements SessionBackend {
     return this.options.sessions.list(node.instanceId, node.nodeId).map((row) => toSession(row, now));
   }
 
+  /** A simulated kill removes the row at once, so only ids that were never killed remain. */
+  async waitUntilGone(node: NodeRef, ids: readonly bigint[]): Promise<bigint[]> {
+    return ids.filter((id) => id <= BigInt(Number.MAX_SAFE_INTEGER) && this.options.sessions.get(node.instanceId, node.nodeId, Number(id)) !== undefined);
+  }
+
   async connect(node: NodeRef, credentials: DbCredentials): Promise<KillerConnection> {
     const account = this.options.accountsOf(node).find((a) => a.user === credentials.user && a.password === credentials.password);
     if (!account) {

@@ -1,3 +1,4 @@
+import type { MysqlServer } from '../backends/mysql-url.js';
 import type { FixtureDocument, TaskCompletion } from '../fixtures/schema.js';
 import type { DbCredentials, NodeRef } from '../model.js';
 import type { AccountSet } from './protection.js';
@@ -6,6 +7,8 @@ export interface NodeInfo {
   /** Empty for single-node instances. */
   readonly id: string;
   readonly role: 'primary' | 'readonly';
+  /** The real server holding the node's sessions; absent when they are simulated. */
+  readonly server?: MysqlServer;
 }
 
 export interface InstanceInfo {
@@ -25,20 +28,25 @@ export class Catalog {
   private readonly instances = new Map<string, InstanceInfo>();
   private readonly internalAccounts = new Map<string, AccountSet>();
 
-  constructor(fixtures: FixtureDocument) {
+  /** `defaultServer` binds every MySQL instance whose fixture names no server (--mysql-url). */
+  constructor(fixtures: FixtureDocument, { defaultServer }: { defaultServer?: MysqlServer | undefined } = {}) {
     this.internalAccounts.set('alibaba', new Set(fixtures.alibaba.internalAccounts));
     // Huawei's list is matched case-insensitively (rdsAdmin, RDSADMIN ...).
     const huawei = new Set(fixtures.huawei.internalAccounts.map((name) => name.toLowerCase()));
     this.internalAccounts.set('huawei', { has: (user) => huawei.has(user.toLowerCase()) });
     for (const instance of fixtures.instances) {
       const clustered = instance.nodes !== undefined;
+      const mysqlEngine = instance.engine !== 'Redis';
+      const explicitlyBound = instance.mysql !== undefined || (instance.nodes ?? []).some((n) => n.mysql !== undefined);
+      const instanceServer = instance.mysql ?? (mysqlEngine && !explicitlyBound ? defaultServer : undefined);
+      const withServer = (node: { id: string; role: 'primary' | 'readonly' }, server: MysqlServer | undefined): NodeInfo => (server ? { ...node, server } : node);
       this.instances.set(instance.id, {
         id: instance.id,
         provider: instance.provider,
         owner: instance.owner,
         engine: instance.engine,
         clustered,
-        nodes: clustered ? instance.nodes!.map((n) => ({ id: n.id, role: n.role })) : [{ id: '', role: 'primary' }],
+        nodes: clustered ? instance.nodes!.map((n) => withServer({ id: n.id, role: n.role }, n.mysql ?? instanceServer)) : [withServer({ id: '', role: 'primary' }, instanceServer)],
         maintenanceAccount: instance.maintenanceAccount,
         taskCompletion: instance.taskCompletion,
       });
@@ -55,6 +63,23 @@ export class Catalog {
 
   internalAccountsOf(provider: string): AccountSet {
     return this.internalAccounts.get(provider) ?? new Set();
+  }
+
+  /** The real server a node is bound to, if it is. */
+  serverOf(node: NodeRef): MysqlServer | undefined {
+    return this.instances.get(node.instanceId)?.nodes.find((n) => n.id === node.nodeId)?.server;
+  }
+
+  /** The account DAS maintains the node with: the one in its server URL, else the fixture's. */
+  maintenanceAccountOf(node: NodeRef): DbCredentials {
+    const instance = this.instances.get(node.instanceId);
+    if (!instance) throw new Error(`unknown instance ${node.instanceId}`);
+    return this.serverOf(node)?.account ?? instance.maintenanceAccount;
+  }
+
+  /** Whether any node is bound to a real server. */
+  hasBoundNodes(): boolean {
+    return this.all().some((i) => i.nodes.some((n) => n.server));
   }
 
   primaryNode(instance: InstanceInfo): NodeRef {

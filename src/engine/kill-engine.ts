@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
-import { finalStateOf, type DbCredentials, type NodeRef, type Outcome, type Session, type Task, type TaskResultItem } from '../model.js';
+import { finalStateOf, type DbCredentials, type NodeRef, type Outcome, type Session, type Task, type TaskFailure, type TaskResultItem } from '../model.js';
 import { BackendError, type KillerConnection, type SessionBackend } from '../backends/session-backend.js';
 import type { SessionListingStore, StoredListing } from '../store/session-listings.js';
 import type { StoredTask, TaskStore } from '../store/tasks.js';
@@ -31,10 +31,23 @@ export interface KillEngineOptions {
   readonly listings: SessionListingStore;
   readonly now: () => number;
   readonly log: Logger;
+  /** How long a kill on a real server waits for its sessions to leave the processlist. */
+  readonly killTimeoutMs: number;
 }
+
+/** Tasks as created, and the same tasks once every kill has run (at once on simulated nodes). */
+export interface CreatedTasks {
+  readonly tasks: readonly Task[];
+  readonly settled: Promise<Task[]>;
+}
+
+const INTERRUPTED = 'the emulator stopped before this kill finished';
 
 /** Provider-neutral: which sessions a kill may end, running it, and the task lifecycle. */
 export class KillEngine {
+  /** Kills still running on real servers; shutdown waits for them. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
   constructor(private readonly options: KillEngineOptions) {}
 
   get catalog(): Catalog {
@@ -87,9 +100,18 @@ export class KillEngine {
     await (await this.options.backend.connect(node, account)).close();
   }
 
-  /** Captures a node's processlist for an asynchronous listing; it is read back by id. */
+  /** Captures a node's processlist for an asynchronous listing; it is read back by id. A failure is recorded, not thrown. */
   async startSessionListing(instance: InstanceInfo, node: NodeRef): Promise<StoredListing> {
-    const listing = { id: randomBytes(16).toString('hex'), owner: instance.owner, instanceId: node.instanceId, nodeId: node.nodeId, createdAt: this.options.now(), sessions: await this.options.backend.list(node) };
+    let sessions: Session[] = [];
+    let failure: string | null = null;
+    try {
+      sessions = await this.options.backend.list(node);
+    } catch (error) {
+      if (!(error instanceof BackendError)) throw error;
+      failure = error.message;
+      this.options.log.warn('session listing failed', { instance: node.instanceId, node: node.nodeId || undefined, reason: failure });
+    }
+    const listing = { id: randomBytes(16).toString('hex'), owner: instance.owner, instanceId: node.instanceId, nodeId: node.nodeId, createdAt: this.options.now(), sessions, failure };
     this.options.listings.insert(listing);
     return listing;
   }
@@ -101,22 +123,73 @@ export class KillEngine {
     return listing;
   }
 
-  /** Runs a kill on each target node and records one task per node, atomically. */
-  async createKillTasks(request: KillRequest): Promise<Task[]> {
+  /**
+   * Records one task per target node. Simulated nodes are killed before this returns; on a node
+   * bound to a real server the task is stored RUNNING and the kill runs in the background (nodes
+   * one after another), so creating a task costs the same whatever the number of sessions.
+   */
+  async createKillTasks(request: KillRequest): Promise<CreatedTasks> {
     const instance = this.mysqlInstanceFor(request.provider, request.owner, request.instanceId);
-    const nodes = this.targetNodes(instance, request);
-    const account = request.account === 'maintenance' ? instance.maintenanceAccount : request.account;
     const tasks: StoredTask[] = [];
-    for (const node of nodes) {
-      tasks.push(this.newTask(instance, node, account.user, request, await this.killOnNode(node, account, request)));
+    const live: Array<{ task: StoredTask; node: NodeRef }> = [];
+    for (const node of this.targetNodes(instance, request)) {
+      if (this.options.catalog.serverOf(node)) {
+        const task = this.newTask(instance, node, request, null);
+        tasks.push(task);
+        live.push({ task, node });
+      } else {
+        tasks.push(this.newTask(instance, node, request, await this.killOnNode(node, request)));
+      }
     }
     this.options.tasks.insertAll(tasks);
-    for (const task of tasks) {
-      const counts = task.results.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.outcome]: (acc[r.outcome] ?? 0) + 1 }), {});
-      this.options.log.debug('kill task created', { task: task.id, instance: task.instanceId, node: task.nodeId || undefined, state: task.state, outcomes: counts });
-    }
-    return tasks;
+    for (const task of tasks) this.options.log.debug('kill task created', { task: task.id, instance: task.instanceId, node: task.nodeId || undefined, state: task.state, outcomes: outcomeCounts(task.results) });
+    if (live.length === 0) return { tasks, settled: Promise.resolve(tasks) };
+    const settled = this.track(this.runLive(live, request)).then(() => tasks.map((t) => this.options.tasks.get(t.id)!));
+    // Alibaba callers never wait for the kill; a failure is logged, and must not surface unhandled.
+    settled.catch((error: unknown) => this.options.log.error('kill job failed', { reason: (error as Error).message }));
+    return { tasks, settled };
   }
+
+  /** Waits for every kill still running on a real server. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Ends tasks a previous run left RUNNING on a real server (the process stopped mid-kill): they
+   * turn ERROR with the reason recorded, instead of running forever. Called at startup, before
+   * any new task exists.
+   */
+  recoverInterruptedTasks(): number {
+    const now = this.options.now();
+    const interrupted = this.options.tasks.running().filter((t) => t.pollsLeft === null && t.finishAt === null);
+    for (const task of interrupted) {
+      this.options.tasks.complete(task.id, { sessionIds: task.sessionIds, results: [], finalState: 'error', failure: { kind: 'other_error', message: INTERRUPTED }, finishedAt: now });
+    }
+    return interrupted.length;
+  }
+
+  private track<T>(job: Promise<T>): Promise<T> {
+    this.inFlight.add(job);
+    void job.finally(() => this.inFlight.delete(job)).catch(() => {});
+    return job;
+  }
+
+  private async runLive(live: ReadonlyArray<{ task: StoredTask; node: NodeRef }>, request: KillRequest): Promise<void> {
+    for (const { task, node } of live) {
+      let kill: NodeKill;
+      try {
+        kill = await this.killOnNode(node, request);
+      } catch (error) {
+        this.options.log.error('kill task failed', { task: task.id, reason: (error as Error).message });
+        kill = { results: [], failure: { kind: 'other_error', message: (error as Error).message } };
+      }
+      const failure = kill.failure ?? null;
+      this.options.tasks.complete(task.id, { sessionIds: kill.results.map((r) => r.session.id), results: kill.results, finalState: finalStateOf(kill.results, failure?.kind), failure, finishedAt: this.options.now() });
+      this.options.log.info('kill task finished', { task: task.id, instance: task.instanceId, node: task.nodeId || undefined, outcomes: outcomeCounts(kill.results), failure: failure?.message });
+    }
+  }
+
 
   /**
    * Reads a task of the given account, counting the read as a poll of a running task. When `on`
@@ -154,20 +227,27 @@ export class KillEngine {
     return [this.node(instance, request.nodeId)];
   }
 
-  private async killOnNode(node: NodeRef, account: DbCredentials, request: KillRequest): Promise<NodeKill> {
+  private async killOnNode(node: NodeRef, request: KillRequest): Promise<NodeKill> {
     const { backend, catalog, log } = this.options;
+    const account = this.accountFor(node, request);
     const where = { instance: node.instanceId, node: node.nodeId || undefined, user: account.user };
     let listing: Session[] = [];
     let connection: KillerConnection | undefined;
-    let failure: NodeKill['failure'];
+    let failure: TaskFailure | undefined;
     try {
       // The listing is taken before the killer connects, so the killer's own connection is not in it.
       listing = await backend.list(node);
-      connection = await backend.connect(node, account);
     } catch (error) {
-      failure = error instanceof BackendError && error.kind === 'access_denied' ? 'bad_account' : 'other_error';
-      log.warn('kill connection failed', { ...where, reason: (error as Error).message });
+      failure = { kind: 'other_error', message: `listing sessions failed: ${(error as Error).message}` };
     }
+    if (!failure) {
+      try {
+        connection = await backend.connect(node, account);
+      } catch (error) {
+        failure = { kind: error instanceof BackendError && error.kind === 'access_denied' ? 'bad_account' : 'other_error', message: (error as Error).message };
+      }
+    }
+    if (failure) log.warn('kill could not start', { ...where, reason: failure.message });
     const rules: ProtectionRules = {
       internalAccounts: catalog.internalAccountsOf(request.provider),
       ignoredUsers: new Set(request.ignoredUsers),
@@ -180,12 +260,31 @@ export class KillEngine {
     const results: TaskResultItem[] = [];
     try {
       for (const session of candidates) {
-        results.push({ session, outcome: await this.outcomeFor(session, byId.has(session.id), rules, connection, failure) });
+        results.push({ session, outcome: await this.outcomeFor(session, byId.has(session.id), rules, connection, failure?.kind) });
       }
     } finally {
       await connection?.close();
     }
-    return { results, failure };
+    return { results: await this.awaitCompletion(node, results), failure };
+  }
+
+  /** Sessions a KILL flagged but that are still listed when the bound passes end as timed out. */
+  private async awaitCompletion(node: NodeRef, results: TaskResultItem[]): Promise<TaskResultItem[]> {
+    const killed = results.filter((r) => r.outcome === 'killed').map((r) => r.session.id);
+    let lingering: Set<bigint>;
+    try {
+      lingering = new Set(await this.options.backend.waitUntilGone(node, killed, this.options.killTimeoutMs));
+    } catch (error) {
+      // The kills were accepted; only their confirmation is missing.
+      this.options.log.warn('could not confirm killed sessions are gone', { instance: node.instanceId, reason: (error as Error).message });
+      return results;
+    }
+    if (lingering.size > 0) this.options.log.warn('killed sessions still listed after the kill timeout', { instance: node.instanceId, sessions: [...lingering], timeoutMs: this.options.killTimeoutMs });
+    return results.map((r) => (r.outcome === 'killed' && lingering.has(r.session.id) ? { ...r, outcome: 'timed_out' } : r));
+  }
+
+  private accountFor(node: NodeRef, request: KillRequest): DbCredentials {
+    return request.account === 'maintenance' ? this.options.catalog.maintenanceAccountOf(node) : request.account;
   }
 
   /** Protection first, then the account and its privileges, then existence. */
@@ -205,12 +304,10 @@ export class KillEngine {
     }
   }
 
-  private newTask(instance: InstanceInfo, node: NodeRef, dbUser: string, request: KillRequest, { results, failure }: NodeKill): StoredTask {
+  /** A task record: final (or timed by the fixture) when the kill already ran, else RUNNING until it has. */
+  private newTask(instance: InstanceInfo, node: NodeRef, request: KillRequest, kill: NodeKill | null): StoredTask {
     const now = this.options.now();
-    const completion = instance.taskCompletion;
-    const finalState = finalStateOf(results, failure);
-    const immediate = completion.mode === 'immediate';
-    return {
+    const base = {
       id: randomBytes(16).toString('hex'),
       provider: request.provider,
       owner: instance.owner,
@@ -219,14 +316,25 @@ export class KillEngine {
       subTaskId: randomUUID(),
       createdAt: now,
       killAll: request.killAll,
-      dbUser,
-      sessionIds: results.map((r) => r.session.id),
+      dbUser: this.accountFor(node, request).user,
+    };
+    if (!kill) {
+      // Should the process stop before the kill ends, the task reads as ERROR (see recoverInterruptedTasks).
+      return { ...base, sessionIds: request.killAll ? [] : [...new Set(request.sessionIds)], state: 'running', finalState: 'error', finishedAt: null, pollsLeft: null, finishAt: null, results: [], failure: null };
+    }
+    const completion = instance.taskCompletion;
+    const finalState = finalStateOf(kill.results, kill.failure?.kind);
+    const immediate = completion.mode === 'immediate';
+    return {
+      ...base,
+      sessionIds: kill.results.map((r) => r.session.id),
       state: immediate ? finalState : 'running',
       finalState,
       finishedAt: immediate ? now : null,
       pollsLeft: completion.mode === 'polls' ? completion.polls : null,
       finishAt: completion.mode === 'delay' ? now + completion.ms : null,
-      results,
+      results: kill.results,
+      failure: kill.failure ?? null,
     };
   }
 }
@@ -234,8 +342,10 @@ export class KillEngine {
 /** What a kill on one node produced, and why the node could not be reached, if it could not. */
 interface NodeKill {
   readonly results: TaskResultItem[];
-  readonly failure: 'bad_account' | 'other_error' | undefined;
+  readonly failure: TaskFailure | undefined;
 }
+
+const outcomeCounts = (results: readonly TaskResultItem[]) => results.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.outcome]: (acc[r.outcome] ?? 0) + 1 }), {});
 
 const describeNode = (node: NodeRef) => (node.nodeId ? `node ${node.nodeId} of ${node.instanceId}` : `instance ${node.instanceId}`);
 

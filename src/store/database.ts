@@ -89,6 +89,12 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX db_users_owner_instance ON db_users (owner, instance_id);
   `,
+  // Why a kill or a listing could not reach its node (a real server refusing or not answering).
+  `
+  ALTER TABLE tasks ADD COLUMN failure_kind TEXT;
+  ALTER TABLE tasks ADD COLUMN failure_message TEXT;
+  ALTER TABLE session_listings ADD COLUMN failure TEXT;
+  `,
 ];
 
 /** Opens (creating if needed) the data file, in WAL mode, and brings its schema up to date. */

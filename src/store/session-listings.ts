@@ -9,6 +9,8 @@ export interface StoredListing {
   readonly nodeId: string;
   readonly createdAt: number;
   readonly sessions: readonly Session[];
+  /** Why the processlist could not be read; the listing then has no sessions. */
+  readonly failure: string | null;
 }
 
 interface Row {
@@ -18,6 +20,7 @@ interface Row {
   node_id: string;
   created_at: number;
   sessions: string;
+  failure: string | null;
 }
 
 export class SessionListingStore {
@@ -26,7 +29,7 @@ export class SessionListingStore {
 
   constructor(db: Db) {
     this.insertStmt = db.prepare<Row>(
-      'INSERT INTO session_listings (id, owner, instance_id, node_id, created_at, sessions) VALUES (@id, @owner, @instance_id, @node_id, @created_at, @sessions)',
+      'INSERT INTO session_listings (id, owner, instance_id, node_id, created_at, sessions, failure) VALUES (@id, @owner, @instance_id, @node_id, @created_at, @sessions, @failure)',
     );
     this.getStmt = db.prepare<[string], Row>('SELECT * FROM session_listings WHERE id = ?');
   }
@@ -39,6 +42,7 @@ export class SessionListingStore {
       node_id: listing.nodeId,
       created_at: listing.createdAt,
       sessions: JSON.stringify(listing.sessions, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+      failure: listing.failure,
     });
   }
 
@@ -46,6 +50,6 @@ export class SessionListingStore {
     const row = this.getStmt.get(id);
     if (!row) return undefined;
     const sessions = (JSON.parse(row.sessions) as Array<Omit<Session, 'id'> & { id: string }>).map((s) => ({ ...s, id: BigInt(s.id) }));
-    return { id: row.id, owner: row.owner, instanceId: row.instance_id, nodeId: row.node_id, createdAt: row.created_at, sessions };
+    return { id: row.id, owner: row.owner, instanceId: row.instance_id, nodeId: row.node_id, createdAt: row.created_at, sessions, failure: row.failure };
   }
 }

@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import type { FinalTaskState, Outcome, Session, Task, TaskResultItem, TaskState } from '../model.js';
+import type { FinalTaskState, Outcome, Session, Task, TaskFailure, TaskResultItem, TaskState } from '../model.js';
 
 /** A task as stored: the model plus what decides when a running task turns final. */
 export interface StoredTask extends Task {
@@ -24,6 +24,8 @@ interface TaskRow {
   polls_left: number | null;
   finish_at: number | null;
   finished_at: number | null;
+  failure_kind: string | null;
+  failure_message: string | null;
 }
 
 interface ResultRow {
@@ -42,6 +44,15 @@ interface ResultRow {
   outcome: string;
 }
 
+/** What a task on a real server learned once its kills ran. */
+export interface TaskCompletionRecord {
+  readonly sessionIds: readonly bigint[];
+  readonly results: readonly TaskResultItem[];
+  readonly finalState: FinalTaskState;
+  readonly failure: TaskFailure | null;
+  readonly finishedAt: number;
+}
+
 export interface TaskListFilter {
   readonly provider?: string;
   readonly instanceId?: string;
@@ -57,13 +68,14 @@ export class TaskStore {
   private readonly setPolls;
   private readonly finishStmt;
   private readonly runningStmt;
+  private readonly completeStmt;
 
   constructor(private readonly db: Db) {
     this.insertTask = db.prepare<Omit<TaskRow, 'seq'>>(
       `INSERT INTO tasks (id, provider, owner, instance_id, node_id, sub_task_id, created_at, kill_all, db_user, session_ids,
-                          state, final_state, polls_left, finish_at, finished_at)
+                          state, final_state, polls_left, finish_at, finished_at, failure_kind, failure_message)
        VALUES (@id, @provider, @owner, @instance_id, @node_id, @sub_task_id, @created_at, @kill_all, @db_user, @session_ids,
-               @state, @final_state, @polls_left, @finish_at, @finished_at)`,
+               @state, @final_state, @polls_left, @finish_at, @finished_at, @failure_kind, @failure_message)`,
     );
     this.insertResult = db.prepare<ResultRow>(
       `INSERT INTO task_results (task_seq, position, session_id, user, host, db, command, time, state, info, trx_id, trx_seconds, outcome)
@@ -74,6 +86,11 @@ export class TaskStore {
     this.setPolls = db.prepare<[number, number]>('UPDATE tasks SET polls_left = ? WHERE seq = ?');
     this.finishStmt = db.prepare<[number, number]>("UPDATE tasks SET state = final_state, finished_at = ?, polls_left = NULL WHERE seq = ? AND state = 'running'");
     this.runningStmt = db.prepare<[], TaskRow>("SELECT * FROM tasks WHERE state = 'running' ORDER BY seq");
+    this.completeStmt = db.prepare<Pick<TaskRow, 'seq' | 'session_ids' | 'final_state' | 'finished_at' | 'failure_kind' | 'failure_message'>>(
+      `UPDATE tasks SET session_ids = @session_ids, state = @final_state, final_state = @final_state, finished_at = @finished_at,
+                        failure_kind = @failure_kind, failure_message = @failure_message
+       WHERE seq = @seq AND state = 'running'`,
+    );
   }
 
   /** Stores tasks with their results atomically: all of them or none. */
@@ -96,26 +113,49 @@ export class TaskStore {
           polls_left: task.pollsLeft,
           finish_at: task.finishAt,
           finished_at: task.finishedAt,
+          failure_kind: task.failure?.kind ?? null,
+          failure_message: task.failure?.message ?? null,
         });
-        task.results.forEach(({ session: s, outcome }, position) =>
-          this.insertResult.run({
-            task_seq: Number(lastInsertRowid),
-            position,
-            session_id: s.id.toString(),
-            user: s.user,
-            host: s.host,
-            db: s.db,
-            command: s.command,
-            time: s.time,
-            state: s.state,
-            info: s.info,
-            trx_id: s.trxId,
-            trx_seconds: s.trxSeconds,
-            outcome,
-          }),
-        );
+        this.insertResults(Number(lastInsertRowid), task.results);
       }
     })();
+  }
+
+  /** Records what a task that was running on a real server found and did; it turns final. */
+  complete(id: string, record: TaskCompletionRecord): void {
+    this.db.transaction(() => {
+      const row = this.byId.get(id);
+      if (!row || row.state !== 'running') return;
+      this.completeStmt.run({
+        seq: row.seq,
+        session_ids: JSON.stringify(record.sessionIds.map(String)),
+        final_state: record.finalState,
+        finished_at: record.finishedAt,
+        failure_kind: record.failure?.kind ?? null,
+        failure_message: record.failure?.message ?? null,
+      });
+      this.insertResults(row.seq, record.results);
+    })();
+  }
+
+  private insertResults(taskSeq: number, results: readonly TaskResultItem[]): void {
+    results.forEach(({ session: s, outcome }, position) =>
+      this.insertResult.run({
+        task_seq: taskSeq,
+        position,
+        session_id: s.id.toString(),
+        user: s.user,
+        host: s.host,
+        db: s.db,
+        command: s.command,
+        time: s.time,
+        state: s.state,
+        info: s.info,
+        trx_id: s.trxId,
+        trx_seconds: s.trxSeconds,
+        outcome,
+      }),
+    );
   }
 
   get(id: string): StoredTask | undefined {
@@ -174,6 +214,7 @@ export class TaskStore {
       pollsLeft: row.polls_left,
       finishAt: row.finish_at,
       results,
+      failure: row.failure_kind === null ? null : { kind: row.failure_kind as TaskFailure['kind'], message: row.failure_message ?? '' },
     };
   }
 }

@@ -16,6 +16,8 @@ const DEFAULTS: EmulatorConfig = {
   fixtures: BUNDLED_FIXTURES,
   auth: 'enforce',
   logLevel: 'info',
+  killTimeoutMs: 30_000,
+  mysqlConnectTimeoutMs: 5_000,
 };
 
 /** The ConfigError message `fn` throws (fails the test if it throws nothing or something else). */

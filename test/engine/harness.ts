@@ -130,10 +130,11 @@ export function buildHarness(fixtures: FixtureDocument, options: HarnessOptions 
     listings: new SessionListingStore(db),
     now,
     log: createLogger('silent'),
+    killTimeoutMs: 1_000,
   });
 
-  const kill = (input: KillInput) =>
-    engine.createKillTasks({ provider: 'alibaba', owner: OWNER, killAll: false, sessionIds: [], ignoredUsers: [], ...input });
+  const kill = async (input: KillInput) =>
+    (await engine.createKillTasks({ provider: 'alibaba', owner: OWNER, killAll: false, sessionIds: [], ignoredUsers: [], ...input })).settled;
 
   return {
     db,
@@ -214,6 +215,10 @@ export class FakeBackend implements SessionBackend {
   async list(_node: NodeRef): Promise<Session[]> {
     if (this.options.listError) throw this.options.listError;
     return this.alive.map((s) => ({ ...s }));
+  }
+
+  async waitUntilGone(_node: NodeRef, ids: readonly bigint[]): Promise<bigint[]> {
+    return ids.filter((id) => this.alive.some((s) => s.id === id));
   }
 
   async connect(node: NodeRef, account: DbCredentials): Promise<KillerConnection> {

@@ -830,6 +830,7 @@ describe('task persistence', () => {
       finishedAt: null,
       pollsLeft: 2,
       finishAt: null,
+      failure: null,
       results: outcomes.map((outcome, i) => ({
         outcome,
         session: {
@@ -846,7 +847,7 @@ describe('task persistence', () => {
         },
       })),
     };
-    const done: StoredTask = { ...task, id: 'f77d535b45405bd462b21caa3ee80002', killAll: true, state: 'success', finalState: 'success', pollsLeft: null, finishedAt: START + 1, results: [] };
+    const done: StoredTask = { ...task, id: 'f77d535b45405bd462b21caa3ee80002', killAll: true, state: 'failure', finalState: 'failure', pollsLeft: null, finishedAt: START + 1, results: [], failure: { kind: 'bad_account', message: "Access denied for user 'x'@'%'" } };
 
     const first = openDatabase(path);
     new TaskStore(first).insertAll([task, done]);

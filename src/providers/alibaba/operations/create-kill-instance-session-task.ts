@@ -18,7 +18,7 @@ const needsIds = <T extends { KillAllSessions: boolean; SessionIds?: bigint[] | 
   }
 };
 
-/** `Data` is the task id; on a PolarDB fan-out, a string holding the JSON array of the node tasks' ids. */
+/** `Data` is the task id (the kill may still be running: the task result says when it ends); on a PolarDB fan-out, a string holding the JSON array of the node tasks' ids. */
 const taskIdData = (tasks: readonly Task[]): string => (tasks.length === 1 ? tasks[0]!.id : JSON.stringify(tasks.map((t) => t.id)));
 
 async function createTasks(
@@ -26,7 +26,7 @@ async function createTasks(
   account: { user: string; password: string } | 'maintenance',
   { engine, owner }: AlibabaOperationContext,
 ): Promise<string> {
-  const tasks = await engine.createKillTasks({
+  const { tasks } = await engine.createKillTasks({
     provider: 'alibaba',
     owner,
     instanceId: params.InstanceId,

@@ -71,6 +71,8 @@ export const getMySQLAllSessionAsync = defineOperation({
     if (listing.instanceId !== node.instanceId || listing.nodeId !== node.nodeId) {
       throw new EngineError('listing_not_found', `ResultId ${params.ResultId} lists another instance or node`);
     }
+    // The server could not be listed (unreachable, or the service account refused): a finished, failed listing.
+    if (listing.failure !== null) return { ResultId: params.ResultId, IsFinish: true, Complete: false, Fail: true, State: 'FAIL', Timestamp: now };
     return { ResultId: params.ResultId, IsFinish: true, Complete: true, Fail: false, State: 'SUCCESS', Timestamp: now, SessionData: renderSessionData(listing.sessions, listing.createdAt) };
   },
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { huaweiErrors } from '../errors.js';
 import type { HuaweiOperation } from './operation.js';
-import { instanceOf, loginFailure, objectBody, parseWith, registeredUser } from './validation.js';
+import { instanceOf, objectBody, parseWith, registeredUser } from './validation.js';
 
 const processId = z.string().regex(/^\d{1,10}$/, 'process_ids entries are integer strings').refine((id) => Number(id) <= 2 ** 31 - 1, 'process_ids entries are at most 2^31-1');
 
@@ -14,7 +14,7 @@ const body = z
   .refine((b) => (b.process_ids?.length ?? 0) > 0 || b.user !== undefined || b.database !== undefined, 'at least one of process_ids, user, database is required');
 
 /**
- * Kills synchronously with the registered account. Filters combine with AND; ids that do not
+ * Kills with the registered account and answers when the kills are done. Filters combine with AND; ids that do not
  * exist, protected sessions and those the account may not kill are left alone (the task says why).
  */
 export const deleteProcess: HuaweiOperation = {
@@ -28,11 +28,7 @@ export const deleteProcess: HuaweiOperation = {
     const user = registeredUser(context, instance, raw.db_user_id);
     const filters = parseWith(body, raw);
     const account = context.registry.credentials(user);
-    const node = context.engine.node(instance, undefined);
-    await context.engine.verifyAccount(node, account).catch((error: unknown) => {
-      throw loginFailure(error);
-    });
-    const [task] = await context.engine.createKillTasks({
+    const { settled } = await context.engine.createKillTasks({
       provider: 'huawei',
       owner: context.projectId,
       instanceId: instance.id,
@@ -42,7 +38,10 @@ export const deleteProcess: HuaweiOperation = {
       ignoredUsers: [],
       filter: { user: filters.user, database: filters.database },
     });
-    if (task?.finalState === 'error') throw huaweiErrors.internalError(`kill task ${task.id} could not reach instance ${instance.id}`);
+    // The cloud answers once the kills are issued and done (or the kill timeout passed).
+    const [task] = await settled;
+    if (task?.failure?.kind === 'bad_account') throw huaweiErrors.authenticationFailed(task.failure.message);
+    if (task?.failure) throw huaweiErrors.internalError(`kill task ${task.id} could not reach instance ${instance.id}: ${task.failure.message}`);
     return { body: {} };
   },
 };

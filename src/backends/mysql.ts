@@ -1,0 +1,199 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
+import type { Logger } from '../log.js';
+import type { DbCredentials, NodeRef, Session } from '../model.js';
+import { describeServer, type MysqlServer } from './mysql-url.js';
+import { BackendError, type KillerConnection, type KillReply, type SessionBackend } from './session-backend.js';
+
+export interface MysqlBackendOptions {
+  /** The server a node is bound to; the router only asks about bound nodes. */
+  readonly serverOf: (node: NodeRef) => MysqlServer | undefined;
+  /** The account the cloud's own service lists with (the node's maintenance account). */
+  readonly serviceAccountOf: (node: NodeRef) => DbCredentials;
+  readonly connectTimeoutMs: number;
+  readonly log: Logger;
+}
+
+const MAX_THREAD_ID = 18_446_744_073_709_551_615n;
+
+/**
+ * The only text that ever follows KILL CONNECTION: the digits of an unsigned 64-bit id. The server
+ * evaluates KILL's argument as an expression ('1 OR 1' is thread 1), so nothing else may pass.
+ */
+export function threadIdLiteral(id: bigint): string {
+  const digits = id.toString();
+  if (!/^[0-9]{1,20}$/.test(digits) || id > MAX_THREAD_ID) throw new RangeError(`not a MySQL thread id: ${digits}`);
+  return digits;
+}
+
+const PROCESSLIST_COLUMNS = 'p.ID AS id, p.USER AS user, p.HOST AS host, p.DB AS db, p.COMMAND AS command, p.TIME AS time, p.STATE AS state, p.INFO AS info';
+/** With the PROCESS privilege the open transaction of each thread is known too. */
+const WITH_TRANSACTIONS = `SELECT ${PROCESSLIST_COLUMNS}, t.trx_id AS trxId, TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS trxSeconds
+  FROM information_schema.PROCESSLIST p LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID
+  WHERE p.ID <> CONNECTION_ID() ORDER BY p.ID`;
+const WITHOUT_TRANSACTIONS = `SELECT ${PROCESSLIST_COLUMNS}, NULL AS trxId, NULL AS trxSeconds
+  FROM information_schema.PROCESSLIST p WHERE p.ID <> CONNECTION_ID() ORDER BY p.ID`;
+const ER_SPECIFIC_ACCESS_DENIED = 1227;
+
+interface ProcesslistRow extends RowDataPacket {
+  id: string;
+  user: string | null;
+  host: string | null;
+  db: string | null;
+  command: string;
+  time: number | string | null;
+  state: string | null;
+  info: string | Buffer | null;
+  trxId: string | number | null;
+  trxSeconds: number | string | null;
+}
+
+function toSession(row: ProcesslistRow): Session {
+  return {
+    id: BigInt(row.id),
+    user: row.user ?? '',
+    host: row.host ?? '',
+    db: row.db,
+    command: row.command,
+    time: Number(row.time ?? 0),
+    state: row.state ?? '',
+    info: row.info === null ? null : String(row.info),
+    trxId: row.trxId === null ? null : String(row.trxId),
+    trxSeconds: row.trxSeconds === null ? null : Number(row.trxSeconds),
+  };
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST']);
+
+interface MysqlError extends Error {
+  code?: string;
+  errno?: number;
+}
+
+/** MySQL's answer to a login, in the backend's vocabulary: 1045 is a bad account, no answer is unreachable. */
+function loginError(server: MysqlServer, error: MysqlError): BackendError {
+  const where = describeServer({ host: server.host, port: server.port });
+  if (error.errno === 1045 || error.errno === 1698 || error.code === 'ER_ACCESS_DENIED_ERROR') return new BackendError('access_denied', error.message);
+  if (error.code && UNREACHABLE_CODES.has(error.code)) return new BackendError('unreachable', `${where} did not answer: ${error.code} ${error.message}`);
+  return new BackendError('other', `${where}: ${error.message}`);
+}
+
+/**
+ * Sessions on a real MySQL or MariaDB server, through mysql2. Every connection is dedicated and
+ * short-lived (the server may be at max_connections, where only one spare slot exists), and the
+ * thread ids of all of them are kept so no listing ever offers the emulator's own connections.
+ */
+export class MysqlBackend implements SessionBackend {
+  private readonly ownThreadIds = new Set<bigint>();
+
+  constructor(private readonly options: MysqlBackendOptions) {}
+
+  async list(node: NodeRef): Promise<Session[]> {
+    const connection = await this.open(node, this.options.serviceAccountOf(node));
+    try {
+      return await connection.list();
+    } finally {
+      await connection.close();
+    }
+  }
+
+  async connect(node: NodeRef, account: DbCredentials): Promise<KillerConnection> {
+    return this.open(node, account);
+  }
+
+  async waitUntilGone(node: NodeRef, ids: readonly bigint[], timeoutMs: number): Promise<bigint[]> {
+    if (ids.length === 0) return [];
+    const connection = await this.openRaw(node, this.options.serviceAccountOf(node));
+    const deadline = performance.now() + timeoutMs;
+    let remaining = [...ids];
+    let pause = 1;
+    try {
+      for (;;) {
+        remaining = await this.stillListed(connection, remaining);
+        if (remaining.length === 0 || performance.now() >= deadline) return remaining;
+        await sleep(Math.min(pause, Math.max(0, deadline - performance.now())));
+        pause = Math.min(pause * 2, 25);
+      }
+    } finally {
+      await this.release(connection);
+    }
+  }
+
+  /** Ids still in the processlist, a Killed thread still rolling back included. */
+  private async stillListed(connection: Connection, ids: readonly bigint[]): Promise<bigint[]> {
+    const listed = new Set<string>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const literals = ids.slice(i, i + 1000).map(threadIdLiteral).join(',');
+      const [rows] = await connection.query<RowDataPacket[]>({ sql: `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE ID IN (${literals})`, timeout: this.options.connectTimeoutMs });
+      for (const row of rows) listed.add(String(row.id));
+    }
+    return ids.filter((id) => listed.has(id.toString()));
+  }
+
+  private async open(node: NodeRef, account: DbCredentials): Promise<KillerConnection> {
+    const connection = await this.openRaw(node, account);
+    const id = BigInt(connection.threadId);
+    const timeout = this.options.connectTimeoutMs;
+    const own = this.ownThreadIds;
+    let listSql = WITH_TRANSACTIONS;
+    return {
+      id,
+      list: async () => {
+        let rows: ProcesslistRow[];
+        try {
+          [rows] = await connection.query<ProcesslistRow[]>({ sql: listSql, timeout });
+        } catch (error) {
+          // Without PROCESS, INNODB_TRX is closed to the account: list without transactions.
+          if ((error as MysqlError).errno !== ER_SPECIFIC_ACCESS_DENIED || listSql === WITHOUT_TRANSACTIONS) throw error;
+          listSql = WITHOUT_TRANSACTIONS;
+          [rows] = await connection.query<ProcesslistRow[]>({ sql: listSql, timeout });
+        }
+        return rows.map(toSession).filter((s) => !own.has(s.id));
+      },
+      kill: async (sessionId: bigint): Promise<KillReply> => {
+        try {
+          await connection.query({ sql: `KILL CONNECTION ${threadIdLiteral(sessionId)}`, timeout });
+          return 'killed';
+        } catch (error) {
+          const errno = (error as MysqlError).errno;
+          if (errno === 1094) return 'unknown_thread';
+          if (errno === 1095) return 'not_owner';
+          throw error;
+        }
+      },
+      close: () => this.release(connection),
+    };
+  }
+
+  private async openRaw(node: NodeRef, account: DbCredentials): Promise<Connection> {
+    const server = this.options.serverOf(node);
+    if (!server) throw new BackendError('other', `${node.instanceId} is not bound to a MySQL server`);
+    let connection: Connection;
+    try {
+      connection = await createConnection({
+        host: server.host,
+        port: server.port,
+        user: account.user,
+        password: account.password,
+        connectTimeout: this.options.connectTimeoutMs,
+        supportBigNumbers: true,
+        bigNumberStrings: true,
+        // The emulator's sessions are recognisable in the processlist they inspect.
+        connectAttributes: { program_name: 'das-emulator' },
+      });
+    } catch (error) {
+      const failure = loginError(server, error as MysqlError);
+      this.options.log.warn('mysql connection failed', { server: describeServer({ host: server.host, port: server.port }), user: account.user, kind: failure.kind, reason: failure.message });
+      throw failure;
+    }
+    // A connection killed from elsewhere reports it as an event; without a listener it would crash the process.
+    connection.on('error', (error: MysqlError) => this.options.log.debug('mysql connection closed', { thread: connection.threadId, reason: error.code ?? error.message }));
+    this.ownThreadIds.add(BigInt(connection.threadId));
+    return connection;
+  }
+
+  private async release(connection: Connection): Promise<void> {
+    this.ownThreadIds.delete(BigInt(connection.threadId));
+    await connection.end().catch(() => connection.destroy());
+  }
+}
