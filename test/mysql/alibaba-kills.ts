@@ -122,6 +122,30 @@ export function alibabaKillSuite(): void {
     expect(await scope.alive(victim)).toBe(false);
   });
 
+  it('a kill-all on a PolarDB cluster bound to one server runs node by node', async () => {
+    const victim = await scope.idle(app);
+    const spared = await scope.idle(app2);
+    const foreign = await scope.foreignUsers();
+    const created = await client.call('CreateKillInstanceSessionTask', { InstanceId: 'pc-emulator0001', DbUser: killer.user, DbUserPassword: killer.password, KillAllSessions: true, IgnoredUsers: JSON.stringify([...foreign, app2.user]) });
+    const [first, second] = JSON.parse(created.Data as string) as string[];
+    const read = async (nodeId: string, taskId: string) => {
+      for (;;) {
+        const data = (await client.call('GetKillInstanceSessionTaskResult', { InstanceId: 'pc-emulator0001', NodeId: nodeId, TaskId: taskId })).Data as Record<string, any>;
+        if (data.TaskState !== 'RUNNING') return data;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    const onPrimary = await read('pi-emulator0001', first!);
+    const onReplica = await read('pi-emulator0002', second!);
+    expect(reasons(onPrimary)[Number(victim.id)]).toBe('SESSION_KILLED');
+    // The second node's listing came after the first node's kill: the victim was already gone.
+    expect(reasons(onReplica)[Number(victim.id)]).toBeUndefined();
+    expect(reasons(onReplica)[Number(spared.id)]).toBe('SESSION_IGNORED_USER');
+    expect([onPrimary.TaskState, onReplica.TaskState]).toEqual(['SUCCESS', 'SUCCESS']);
+    expect(await scope.alive(victim)).toBe(false);
+    expect(await scope.alive(spared)).toBe(true);
+  });
+
   it('GetMySQLAllSessionAsync lists the real processlist, without the emulator\'s own connection', async () => {
     const sleeping = await scope.sleeping(app, shop);
     const first = (await client.call('GetMySQLAllSessionAsync', { InstanceId: RDS })).Data as Record<string, any>;
