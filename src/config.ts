@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { mysqlServerSchema } from './fixtures/schema.js';
-import { LOG_LEVELS } from './log.js';
+import { LOG_FORMATS, LOG_LEVELS } from './log.js';
 
 /** Where the bundled default fixtures live, whatever the working directory. */
 export const DEFAULT_FIXTURES = fileURLToPath(new URL('../fixtures/default.json', import.meta.url));
@@ -19,6 +19,13 @@ export const configSchema = z
     fixtures: z.string().min(1).default(DEFAULT_FIXTURES),
     auth: z.enum(AUTH_MODES).default('enforce'),
     logLevel: z.enum(LOG_LEVELS).default('info'),
+    logFormat: z.enum(LOG_FORMATS).default('text'),
+    /** When set, every /_emulator route wants `Authorization: Bearer <token>`. */
+    adminToken: z.string().min(1).optional(),
+    /** How many requests the journal keeps (the oldest go first). */
+    journalSize: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+    /** Makes request, task, listing and DB-user ids (and fault dice) repeat from run to run. */
+    seed: z.string().min(1).optional(),
     /** Key for DB-user passwords at rest: 64 hex digits or base64 of 32 bytes; default: a key file beside the data file. */
     secretKey: z.string().min(1).optional(),
     /** Binds every MySQL instance of the fixtures that names no server of its own to this one. */
@@ -41,6 +48,10 @@ const OPTIONS = {
   fixtures: { flag: 'fixtures', env: 'DAS_EMULATOR_FIXTURES' },
   auth: { flag: 'auth', env: 'DAS_EMULATOR_AUTH' },
   logLevel: { flag: 'log-level', env: 'DAS_EMULATOR_LOG_LEVEL' },
+  logFormat: { flag: 'log-format', env: 'DAS_EMULATOR_LOG_FORMAT' },
+  adminToken: { flag: 'admin-token', env: 'DAS_EMULATOR_ADMIN_TOKEN' },
+  journalSize: { flag: 'journal-size', env: 'DAS_EMULATOR_JOURNAL_SIZE' },
+  seed: { flag: 'seed', env: 'DAS_EMULATOR_SEED' },
   // A secret on the command line would show in `ps`: environment only.
   secretKey: { flag: undefined, env: 'DAS_EMULATOR_SECRET_KEY' },
   mysqlUrl: { flag: 'mysql-url', env: 'DAS_EMULATOR_MYSQL_URL' },
@@ -60,6 +71,11 @@ export const USAGE = `Usage: das-emulator [options]
   --fixtures <file>   fixture document                         (DAS_EMULATOR_FIXTURES, default fixtures/default.json)
   --auth <mode>       enforce | log | off                      (DAS_EMULATOR_AUTH, default enforce)
   --log-level <lvl>   debug | info | warn | error | silent     (DAS_EMULATOR_LOG_LEVEL, default info)
+  --log-format <fmt>  text | json                              (DAS_EMULATOR_LOG_FORMAT, default text)
+  --admin-token <t>   require "Authorization: Bearer <t>" on every /_emulator/* route
+                                                               (DAS_EMULATOR_ADMIN_TOKEN)
+  --journal-size <n>  requests the journal keeps               (DAS_EMULATOR_JOURNAL_SIZE, default 1000)
+  --seed <text>       repeatable ids for snapshot tests        (DAS_EMULATOR_SEED)
   --mysql-url <url>   bind every MySQL instance without a server of its own to a real
                       server, mysql://user[:password]@host[:port]; the URL's account is
                       the instances' maintenance account        (DAS_EMULATOR_MYSQL_URL)

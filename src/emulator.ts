@@ -1,24 +1,31 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
-import { healthRoutes } from './admin/health.js';
+import { ControlPlane } from './admin/control-plane.js';
+import { controlRoutes } from './admin/routes.js';
 import { MysqlBackend } from './backends/mysql.js';
 import { RoutingBackend } from './backends/routing.js';
-import { SimulatedBackend } from './backends/simulated.js';
+import { SimulatedBackend, type SimulatedDbAccount } from './backends/simulated.js';
 import { ConfigError, type EmulatorConfig } from './config.js';
 import { DbUserRegistry } from './engine/db-user-registry.js';
 import { Catalog } from './engine/catalog.js';
 import { KillEngine } from './engine/kill-engine.js';
+import { FaultRegistry } from './faults.js';
 import { loadFixtureFile } from './fixtures/load.js';
+import type { FixtureDocument } from './fixtures/schema.js';
 import { seedSessions } from './fixtures/seed.js';
 import { createApp } from './http/app.js';
+import { randomIds, seededIds } from './ids.js';
+import { Journal } from './journal.js';
 import { createLogger, type LogSink } from './log.js';
 import type { NodeRef } from './model.js';
 import { AccessKeyDirectory } from './providers/alibaba/auth/credentials.js';
-import { alibabaRouter } from './providers/alibaba/router.js';
+import { ALIBABA_ERRORS } from './providers/alibaba/errors.js';
+import { ALIBABA_OPERATIONS, alibabaRouter } from './providers/alibaba/router.js';
 import { HuaweiIdentities } from './providers/huawei/auth/identities.js';
 import { TokenStore } from './providers/huawei/auth/tokens.js';
-import { huaweiNotFound, huaweiRouter } from './providers/huawei/router.js';
+import { HUAWEI_ERROR_CODES } from './providers/huawei/errors.js';
+import { HUAWEI_OPERATIONS, huaweiNotFound, huaweiRouter } from './providers/huawei/router.js';
 import { loadSecretKey, SecretBox } from './secrets.js';
 import { DbUserStore } from './store/db-users.js';
 import { openDatabase } from './store/database.js';
@@ -38,6 +45,8 @@ export interface RunningEmulator {
   readonly host: string;
   readonly port: number;
   readonly config: EmulatorConfig;
+  /** Everything back to the loaded fixtures: sessions, tasks, listings, DB users, issued tokens, faults, journal. */
+  reset(): void;
   /** Stops listening, waits for kills on real servers, ends running tasks with their recorded outcome, closes the store. Idempotent. */
   stop(): Promise<void>;
 }
@@ -45,8 +54,9 @@ export interface RunningEmulator {
 /** The composition root: config -> store -> fixtures -> backend -> engine -> adapters -> HTTP. */
 export async function startEmulatorServer(config: EmulatorConfig, hooks: EmulatorHooks = {}): Promise<RunningEmulator> {
   const now = hooks.now ?? Date.now;
-  const log = createLogger(config.logLevel, hooks.logSink);
-  const fixtures = loadFixtureFile(config.fixtures);
+  const log = createLogger(config.logLevel, hooks.logSink, config.logFormat);
+  const ids = config.seed === undefined ? randomIds : seededIds(config.seed);
+  let fixtures = loadFixtureFile(config.fixtures);
   let secrets: SecretBox;
   try {
     secrets = new SecretBox(loadSecretKey({ dataPath: config.data, envKey: config.secretKey }));
@@ -55,26 +65,50 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
   }
   const db = openDatabase(config.data);
 
+  // Fixture-derived parts: built from the file, replaced together when the control plane loads fixtures.
   const catalog = new Catalog(fixtures, { defaultServer: config.mysqlUrl });
+  const accessKeys = new AccessKeyDirectory(fixtures);
+  const huaweiIdentities = new HuaweiIdentities(fixtures);
+  const tokens = new TokenStore(fixtures, huaweiIdentities);
+  const dbAccounts = new Map<string, readonly SimulatedDbAccount[]>();
+  const loadDbAccounts = (document: FixtureDocument) => {
+    dbAccounts.clear();
+    for (const i of document.instances) dbAccounts.set(i.id, i.dbAccounts.concat({ ...i.maintenanceAccount, canKillAny: true }));
+  };
+  loadDbAccounts(fixtures);
+  const applyFixtures = (document: FixtureDocument) => {
+    for (const part of [catalog, accessKeys, huaweiIdentities, tokens]) part.load(document);
+    loadDbAccounts(document);
+    fixtures = document;
+  };
+
   const isLive = (node: NodeRef) => catalog.serverOf(node) !== undefined;
   const sessions = new SessionStore(db);
   seedSessions(sessions, fixtures, { now: now(), force: false, skip: isLive });
-  const dbAccounts = new Map(fixtures.instances.map((i) => [i.id, i.dbAccounts.concat({ ...i.maintenanceAccount, canKillAny: true })]));
   const simulated = new SimulatedBackend({ sessions, accountsOf: (node) => dbAccounts.get(node.instanceId) ?? [], now });
   const live = new MysqlBackend({ serverOf: (node) => catalog.serverOf(node), serviceAccountOf: (node) => catalog.maintenanceAccountOf(node), connectTimeoutMs: config.mysqlConnectTimeoutMs, log });
   const backend = new RoutingBackend(isLive, live, simulated);
-  const engine = new KillEngine({ catalog, backend, tasks: new TaskStore(db), listings: new SessionListingStore(db), now, log, killTimeoutMs: config.killTimeoutMs });
+  const tasks = new TaskStore(db);
+  const listings = new SessionListingStore(db);
+  const engine = new KillEngine({ catalog, backend, tasks, listings, now, log, killTimeoutMs: config.killTimeoutMs, ids });
   const interrupted = engine.recoverInterruptedTasks();
   if (interrupted > 0) log.warn('ended kill tasks a previous run left unfinished', { tasks: interrupted });
-  const registry = new DbUserRegistry(new DbUserStore(db, secrets), engine, now);
-  const huaweiIdentities = new HuaweiIdentities(fixtures);
+  const dbUsers = new DbUserStore(db, secrets, ids);
+  const registry = new DbUserRegistry(dbUsers, engine, now);
+  const faults = new FaultRegistry({ alibaba: { operations: ALIBABA_OPERATIONS, errorCodes: Object.keys(ALIBABA_ERRORS) }, huawei: { operations: HUAWEI_OPERATIONS, errorCodes: HUAWEI_ERROR_CODES } }, ids);
+  const journal = new Journal(config.journalSize);
+  const control = new ControlPlane({ catalog, engine, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
+  const reset = () => control.reset();
 
+  const health = () => ({ version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends: catalog.hasBoundNodes() ? ['simulated', 'mysql'] : ['simulated'] });
   const app = createApp({
     log,
+    ids,
+    journal,
     routes: [
-      { path: '/_emulator', app: healthRoutes(() => ({ version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends: catalog.hasBoundNodes() ? ['simulated', 'mysql'] : ['simulated'] })) },
-      { path: '/', app: huaweiRouter({ engine, registry, identities: huaweiIdentities, tokens: new TokenStore(fixtures, huaweiIdentities), auth: config.auth, log, now }) },
-      { path: '/', app: alibabaRouter({ engine, keys: new AccessKeyDirectory(fixtures), auth: config.auth, log, now }) },
+      { path: '/_emulator', app: controlRoutes({ control, faults, journal, health, adminToken: config.adminToken }) },
+      { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, log, now }) },
+      { path: '/', app: alibabaRouter({ engine, faults, keys: accessKeys, auth: config.auth, log, now }) },
     ],
     notFound: (c) => huaweiNotFound(c.get('requestId'), c.req.method, c.req.path),
   });
@@ -106,5 +140,5 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
       db.close();
     })());
 
-  return { url: `http://${urlHost}:${port}`, host: config.host, port, config, stop };
+  return { url: `http://${urlHost}:${port}`, host: config.host, port, config, reset, stop };
 }

@@ -4,6 +4,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type LogFields = Record<string, unknown>;
 
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export interface Logger {
   debug(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;
@@ -29,11 +32,13 @@ function bigintSafe(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
 
-export function createLogger(level: LogLevel, sink: LogSink = (line) => process.stderr.write(line + '\n')): Logger {
+/** Text lines for people by default; with `json`, one JSON object per line for log pipelines. */
+export function createLogger(level: LogLevel, sink: LogSink = (line) => process.stderr.write(line + '\n'), format: LogFormat = 'text'): Logger {
   const threshold = rank[level];
   const emit = (lvl: Exclude<LogLevel, 'silent'>, message: string, fields?: LogFields) => {
     if (rank[lvl] < threshold) return;
-    sink(`${new Date().toISOString()} ${lvl.toUpperCase().padEnd(5)} ${message}${render(fields)}`);
+    const time = new Date().toISOString();
+    sink(format === 'json' ? JSON.stringify({ time, level: lvl, msg: message, ...fields }, bigintSafe) : `${time} ${lvl.toUpperCase().padEnd(5)} ${message}${render(fields)}`);
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -28,8 +28,19 @@ export class Catalog {
   private readonly instances = new Map<string, InstanceInfo>();
   private readonly internalAccounts = new Map<string, AccountSet>();
 
+  private readonly defaultServer: MysqlServer | undefined;
+
   /** `defaultServer` binds every MySQL instance whose fixture names no server (--mysql-url). */
   constructor(fixtures: FixtureDocument, { defaultServer }: { defaultServer?: MysqlServer | undefined } = {}) {
+    this.defaultServer = defaultServer;
+    this.load(fixtures);
+  }
+
+  /** Replaces the world with another fixture document's (the control plane loads fixtures at run time). */
+  load(fixtures: FixtureDocument): void {
+    const defaultServer = this.defaultServer;
+    this.instances.clear();
+    this.internalAccounts.clear();
     this.internalAccounts.set('alibaba', new Set(fixtures.alibaba.internalAccounts));
     // Huawei's list is matched case-insensitively (rdsAdmin, RDSADMIN ...).
     const huawei = new Set(fixtures.huawei.internalAccounts.map((name) => name.toLowerCase()));

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomIds, type IdSource } from '../ids.js';
 import type { Logger } from '../log.js';
 import { finalStateOf, type DbCredentials, type NodeRef, type Outcome, type Session, type Task, type TaskFailure, type TaskResultItem } from '../model.js';
 import { BackendError, type KillerConnection, type SessionBackend } from '../backends/session-backend.js';
@@ -33,6 +33,8 @@ export interface KillEngineOptions {
   readonly log: Logger;
   /** How long a kill on a real server waits for its sessions to leave the processlist. */
   readonly killTimeoutMs: number;
+  /** Task and listing ids (seeded under --seed); random by default. */
+  readonly ids?: IdSource;
 }
 
 /** Tasks as created, and the same tasks once every kill has run (at once on simulated nodes). */
@@ -49,6 +51,10 @@ export class KillEngine {
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly options: KillEngineOptions) {}
+
+  private get ids(): IdSource {
+    return this.options.ids ?? randomIds;
+  }
 
   get catalog(): Catalog {
     return this.options.catalog;
@@ -111,7 +117,7 @@ export class KillEngine {
       failure = error.message;
       this.options.log.warn('session listing failed', { instance: node.instanceId, node: node.nodeId || undefined, reason: failure });
     }
-    const listing = { id: randomBytes(16).toString('hex'), owner: instance.owner, instanceId: node.instanceId, nodeId: node.nodeId, createdAt: this.options.now(), sessions, failure };
+    const listing = { id: this.ids.hex(16), owner: instance.owner, instanceId: node.instanceId, nodeId: node.nodeId, createdAt: this.options.now(), sessions, failure };
     this.options.listings.insert(listing);
     return listing;
   }
@@ -211,6 +217,16 @@ export class KillEngine {
     return task;
   }
 
+  /** Ends one running simulated task now, with its recorded outcome (the control plane's "finish"). */
+  finishTask(taskId: string): Task {
+    const task = this.options.tasks.get(taskId);
+    if (!task) throw new EngineError('task_not_found', `task ${taskId} does not exist`);
+    if (task.state !== 'running') throw new EngineError('task_not_running', `task ${taskId} already ended ${task.state.toUpperCase()}`);
+    if (task.pollsLeft === null && task.finishAt === null) throw new EngineError('task_on_real_server', `task ${taskId} is killing on a real server; it ends when its sessions are gone or the kill timeout passes`);
+    this.options.tasks.finish(taskId, this.options.now());
+    return this.options.tasks.get(taskId)!;
+  }
+
   /** Ends every running task with its recorded outcome (used on shutdown: the kills themselves already ran). */
   finishRunningTasks(): number {
     const now = this.options.now();
@@ -308,12 +324,12 @@ export class KillEngine {
   private newTask(instance: InstanceInfo, node: NodeRef, request: KillRequest, kill: NodeKill | null): StoredTask {
     const now = this.options.now();
     const base = {
-      id: randomBytes(16).toString('hex'),
+      id: this.ids.hex(16),
       provider: request.provider,
       owner: instance.owner,
       instanceId: instance.id,
       nodeId: node.nodeId,
-      subTaskId: randomUUID(),
+      subTaskId: this.ids.uuid(),
       createdAt: now,
       killAll: request.killAll,
       dbUser: this.accountFor(node, request).user,

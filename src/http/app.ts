@@ -1,11 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
+import type { IdSource } from '../ids.js';
+import type { Journal } from '../journal.js';
 import type { Logger } from '../log.js';
 import type { AppEnv } from './context.js';
 import { jsonResponse } from './json.js';
 
 export interface AppParts {
   readonly log: Logger;
+  readonly ids: IdSource;
+  readonly journal: Journal;
   /** Provider and control routes, mounted in order. */
   readonly routes: ReadonlyArray<{ readonly path: string; readonly app: Hono<AppEnv> }>;
   /** The answer for a path no route claims, in the envelope of the gateway that would answer it. */
@@ -16,16 +19,17 @@ export interface AppParts {
  * The request pipeline every route shares:
  * 1. a request id and an empty audit record;
  * 2. the route itself (a provider adapter or the control plane);
- * 3. one access-log line with what the route recorded.
+ * 3. one access-log line and one journal entry with what the route recorded.
  */
 export function createApp(parts: AppParts): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     const started = performance.now();
-    c.set('requestId', randomUUID());
+    c.set('requestId', parts.ids.uuid());
     c.set('audit', {});
     await next();
     const audit = c.get('audit');
+    const ms = Math.round((performance.now() - started) * 10) / 10;
     parts.log.info('request', {
       id: c.get('requestId'),
       method: c.req.method,
@@ -35,7 +39,23 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
       status: c.res.status,
       code: audit.errorCode,
       detail: audit.detail,
-      ms: Math.round((performance.now() - started) * 10) / 10,
+      fault: audit.faultRuleId,
+      ms,
+    });
+    // The control plane does not journal itself: the journal is about the clouds' APIs.
+    if (audit.provider === 'emulator') return;
+    parts.journal.append({
+      time: new Date().toISOString(),
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      provider: audit.provider ?? null,
+      operation: audit.operation ?? null,
+      status: c.res.status,
+      errorCode: audit.errorCode ?? null,
+      detail: audit.detail ?? null,
+      durationMs: ms,
+      faultRuleId: audit.faultRuleId ?? null,
     });
   });
   for (const route of parts.routes) app.route(route.path, route.app);

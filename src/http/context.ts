@@ -5,6 +5,8 @@ export interface RequestAudit {
   errorCode?: string;
   /** Why a request was rejected (never a secret). */
   detail?: string;
+  /** The fault rule that answered or delayed the request. */
+  faultRuleId?: string;
 }
 
 /** Hono environment shared by every route. */

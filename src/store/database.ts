@@ -95,6 +95,11 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE tasks ADD COLUMN failure_message TEXT;
   ALTER TABLE session_listings ADD COLUMN failure TEXT;
   `,
+  // The control plane lists and resets per instance.
+  `
+  CREATE INDEX tasks_instance ON tasks (instance_id);
+  CREATE INDEX session_listings_instance ON session_listings (instance_id);
+  `,
 ];
 
 /** Opens (creating if needed) the data file, in WAL mode, and brings its schema up to date. */

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomIds, type IdSource } from '../ids.js';
 import type { Db } from './database.js';
 import type { SecretBox } from '../secrets.js';
 
@@ -101,6 +101,7 @@ export class DbUserStore {
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
+    private readonly ids: IdSource = randomIds,
   ) {
     this.insertStmt = db.prepare<Row>(
       `INSERT INTO db_users (id, owner, instance_id, username, password_sealed, created_at, updated_at)
@@ -139,7 +140,7 @@ export class DbUserStore {
         return { user: fromRow({ ...existing, password_sealed: sealed, updated_at: input.now }), created: false };
       }
       const row: Row = {
-        id: randomUUID(),
+        id: this.ids.uuid(),
         owner: input.owner,
         instance_id: input.instanceId,
         username: input.username,

@@ -26,12 +26,22 @@ interface Row {
 export class SessionListingStore {
   private readonly insertStmt;
   private readonly getStmt;
+  private readonly clearStmt;
+  private readonly clearAllStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare<Row>(
       'INSERT INTO session_listings (id, owner, instance_id, node_id, created_at, sessions, failure) VALUES (@id, @owner, @instance_id, @node_id, @created_at, @sessions, @failure)',
     );
     this.getStmt = db.prepare<[string], Row>('SELECT * FROM session_listings WHERE id = ?');
+    this.clearStmt = db.prepare<[string]>('DELETE FROM session_listings WHERE instance_id = ?');
+    this.clearAllStmt = db.prepare<[]>('DELETE FROM session_listings');
+  }
+
+  /** Forgets the listings of one instance, or all of them. */
+  clear(instanceId?: string): void {
+    if (instanceId === undefined) this.clearAllStmt.run();
+    else this.clearStmt.run(instanceId);
   }
 
   insert(listing: StoredListing): void {

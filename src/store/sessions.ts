@@ -46,6 +46,21 @@ const fromRow = (r: Row): StoredSession => ({
   trxSinceMs: r.trx_since_ms,
 });
 
+const toRow = (s: StoredSession): Row => ({
+  instance_id: s.instanceId,
+  node_id: s.nodeId,
+  id: s.id,
+  user: s.user,
+  host: s.host,
+  db: s.db,
+  command: s.command,
+  state: s.state,
+  info: s.info,
+  since_ms: s.sinceMs,
+  trx_id: s.trxId,
+  trx_since_ms: s.trxSinceMs,
+});
+
 /** Simulated processlists, one per node. */
 export class SessionStore {
   private readonly listStmt;
@@ -56,6 +71,8 @@ export class SessionStore {
   private readonly maxIdStmt;
   private readonly fingerprintStmt;
   private readonly markSeededStmt;
+  private readonly upsertStmt;
+  private readonly clearInstanceStmt;
 
   constructor(private readonly db: Db) {
     this.listStmt = db.prepare<[string, string], Row>('SELECT * FROM sessions WHERE instance_id = ? AND node_id = ? ORDER BY id');
@@ -66,6 +83,11 @@ export class SessionStore {
        VALUES (@instance_id, @node_id, @id, @user, @host, @db, @command, @state, @info, @since_ms, @trx_id, @trx_since_ms)`,
     );
     this.clearStmt = db.prepare<[string, string]>('DELETE FROM sessions WHERE instance_id = ? AND node_id = ?');
+    this.clearInstanceStmt = db.prepare<[string]>('DELETE FROM sessions WHERE instance_id = ?');
+    this.upsertStmt = db.prepare<Row>(
+      `INSERT OR REPLACE INTO sessions (instance_id, node_id, id, user, host, db, command, state, info, since_ms, trx_id, trx_since_ms)
+       VALUES (@instance_id, @node_id, @id, @user, @host, @db, @command, @state, @info, @since_ms, @trx_id, @trx_since_ms)`,
+    );
     this.maxIdStmt = db.prepare<[string, string], { max: number | null }>('SELECT max(id) AS max FROM sessions WHERE instance_id = ? AND node_id = ?');
     this.fingerprintStmt = db.prepare<[string, string], { fingerprint: string }>('SELECT fingerprint FROM seeded_nodes WHERE instance_id = ? AND node_id = ?');
     this.markSeededStmt = db.prepare<[string, string, string]>(
@@ -86,6 +108,16 @@ export class SessionStore {
     return this.deleteStmt.run(instanceId, nodeId, id).changes > 0;
   }
 
+  /** Adds a session, or replaces the one with the same id on the node. */
+  put(session: StoredSession): void {
+    this.upsertStmt.run(toRow(session));
+  }
+
+  /** Removes every simulated session of an instance (the control plane, before reseeding it). */
+  clearInstance(instanceId: string): void {
+    this.clearInstanceStmt.run(instanceId);
+  }
+
   nextId(instanceId: string, nodeId: string): number {
     return (this.maxIdStmt.get(instanceId, nodeId)?.max ?? 0) + 1;
   }
@@ -99,22 +131,7 @@ export class SessionStore {
   replace(instanceId: string, nodeId: string, sessions: readonly Omit<StoredSession, 'instanceId' | 'nodeId'>[], fingerprint: string): void {
     this.db.transaction(() => {
       this.clearStmt.run(instanceId, nodeId);
-      for (const s of sessions) {
-        this.insertStmt.run({
-          instance_id: instanceId,
-          node_id: nodeId,
-          id: s.id,
-          user: s.user,
-          host: s.host,
-          db: s.db,
-          command: s.command,
-          state: s.state,
-          info: s.info,
-          since_ms: s.sinceMs,
-          trx_id: s.trxId,
-          trx_since_ms: s.trxSinceMs,
-        });
-      }
+      for (const s of sessions) this.insertStmt.run(toRow({ ...s, instanceId, nodeId }));
       this.markSeededStmt.run(instanceId, nodeId, fingerprint);
     })();
   }

@@ -56,6 +56,7 @@ export interface TaskCompletionRecord {
 export interface TaskListFilter {
   readonly provider?: string;
   readonly instanceId?: string;
+  readonly state?: TaskState;
   readonly limit?: number;
 }
 
@@ -69,6 +70,9 @@ export class TaskStore {
   private readonly finishStmt;
   private readonly runningStmt;
   private readonly completeStmt;
+  private readonly listStmt;
+  private readonly clearStmt;
+  private readonly clearAllStmt;
 
   constructor(private readonly db: Db) {
     this.insertTask = db.prepare<Omit<TaskRow, 'seq'>>(
@@ -91,6 +95,25 @@ export class TaskStore {
                         failure_kind = @failure_kind, failure_message = @failure_message
        WHERE seq = @seq AND state = 'running'`,
     );
+    this.listStmt = db.prepare<{ provider: string | null; instance_id: string | null; state: string | null; limit: number }, TaskRow>(
+      `SELECT * FROM tasks
+       WHERE (@provider IS NULL OR provider = @provider) AND (@instance_id IS NULL OR instance_id = @instance_id) AND (@state IS NULL OR state = @state)
+       ORDER BY seq DESC LIMIT @limit`,
+    );
+    // task_results follow through ON DELETE CASCADE.
+    this.clearStmt = db.prepare<[string]>('DELETE FROM tasks WHERE instance_id = ?');
+    this.clearAllStmt = db.prepare<[]>('DELETE FROM tasks');
+  }
+
+  /** The newest tasks first. */
+  list(filter: TaskListFilter = {}): StoredTask[] {
+    return this.listStmt.all({ provider: filter.provider ?? null, instance_id: filter.instanceId ?? null, state: filter.state ?? null, limit: filter.limit ?? 100 }).map((row) => this.hydrate(row));
+  }
+
+  /** Deletes the tasks (and results) of one instance, or all of them. */
+  clear(instanceId?: string): void {
+    if (instanceId === undefined) this.clearAllStmt.run();
+    else this.clearStmt.run(instanceId);
   }
 
   /** Stores tasks with their results atomically: all of them or none. */

@@ -16,6 +16,8 @@ const DEFAULTS: EmulatorConfig = {
   fixtures: BUNDLED_FIXTURES,
   auth: 'enforce',
   logLevel: 'info',
+  logFormat: 'text',
+  journalSize: 1000,
   killTimeoutMs: 30_000,
   mysqlConnectTimeoutMs: 5_000,
 };

@@ -41,10 +41,23 @@ export class AlibabaError extends Error {
     message: string,
     readonly detail: string,
     readonly accessDeniedDetail?: AccessDeniedDetail,
+    status: number = ALIBABA_ERRORS[code].status,
   ) {
     super(message);
-    this.status = ALIBABA_ERRORS[code].status;
+    this.status = status;
   }
+}
+
+export const isAlibabaErrorCode = (code: string): code is AlibabaErrorCode => Object.hasOwn(ALIBABA_ERRORS, code);
+
+/** The error a status-only fault answers with: the catalog's closest code for that status. */
+function codeForStatus(status: number): AlibabaErrorCode {
+  if (status === 503) return 'ServiceUnavailable';
+  if (status >= 500) return 'InternalError';
+  if (status === 429) return 'Throttling.User';
+  if (status === 403) return 'NoPermission';
+  if (status === 404) return 'InvalidAction.NotFound';
+  return 'InvalidParams';
 }
 
 /** One constructor per cloud error code, so call sites read like the catalog. */
@@ -62,4 +75,10 @@ export const alibabaErrors = {
   noPermission: (detail: AccessDeniedDetail) => new AlibabaError('NoPermission', ALIBABA_ERRORS.NoPermission.message(), `${detail.NoPermissionType} of ${detail.AuthAction} for ${detail.AuthPrincipalDisplayName}`, detail),
   invalidParams: (detail: string) => new AlibabaError('InvalidParams', ALIBABA_ERRORS.InvalidParams.message(), detail),
   internalError: (detail: string) => new AlibabaError('InternalError', ALIBABA_ERRORS.InternalError.message(), detail),
+  /** What a fault rule asked for: a catalog error (under another status if the rule says so), or a status alone. */
+  injected: (answer: { code?: string; status?: number }, ruleId: string) => {
+    const code = answer.code !== undefined && isAlibabaErrorCode(answer.code) ? answer.code : codeForStatus(answer.status ?? 500);
+    const message = (ALIBABA_ERRORS[code].message as (arg?: string) => string)('(injected)');
+    return new AlibabaError(code, message, `injected by fault rule ${ruleId}`, undefined, answer.status ?? ALIBABA_ERRORS[code].status);
+  },
 };

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Hono, type Context } from 'hono';
 import { ZodError } from 'zod';
 import type { AuthMode } from '../../config.js';
+import type { FaultRegistry } from '../../faults.js';
 import type { KillEngine } from '../../engine/kill-engine.js';
 import { EngineError } from '../../engine/errors.js';
 import { describeIssues } from '../../fixtures/load.js';
@@ -28,8 +30,12 @@ const OPERATIONS: ReadonlyMap<string, AlibabaOperation> = new Map(
   ),
 );
 
+/** The Actions this adapter answers, for fault rules and the journal. */
+export const ALIBABA_OPERATIONS: readonly string[] = [...OPERATIONS.keys()];
+
 export interface AlibabaRouterOptions {
   readonly engine: KillEngine;
+  readonly faults: FaultRegistry;
   readonly keys: AccessKeyDirectory;
   readonly auth: AuthMode;
   readonly log: Logger;
@@ -101,12 +107,19 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       const now = options.now();
       const principal = options.auth === 'off' ? undefined : authenticate(request, now);
       if (options.auth !== 'off') checkRam(principal, operation.action);
-      // 5. The operation's own parameters.
+      // 5. An injected fault, if a rule claims the request.
+      const fault = options.faults.take({ provider: 'alibaba', operation: operation.action, instanceId: request.param('InstanceId') });
+      if (fault) {
+        c.get('audit').faultRuleId = fault.ruleId;
+        if (fault.latencyMs > 0) await sleep(fault.latencyMs);
+        if (fault.answer) throw alibabaErrors.injected(fault.answer, fault.ruleId);
+      }
+      // 6. The operation's own parameters.
       if (request.duplicated.length > 0) throw alibabaErrors.invalidParams(`parameter given more than once: ${request.duplicated.join(', ')}`);
       const raw: Record<string, string> = {};
       for (const [name] of [...request.query, ...request.form]) raw[name] ??= request.param(name)!;
       const params = operation.params.parse(raw);
-      // 6. Call the engine and render its answer.
+      // 7. Call the engine and render its answer.
       const data = await operation.handle(params, { engine: options.engine, owner: principal?.accountUid, now });
       return successResponse(requestId, data);
     } catch (error) {

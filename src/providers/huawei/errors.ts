@@ -75,6 +75,30 @@ export const huaweiErrors = {
   iamForbidden: (detail: string) => gateway('APIGW.0302', detail),
 };
 
+export const HUAWEI_ERROR_CODES: readonly string[] = [...Object.keys(DAS_ERRORS), ...Object.keys(GATEWAY_ERRORS)];
+
+/** The error a status-only fault answers with: the catalog's closest code for that status. */
+function codeForStatus(status: number): DasErrorCode | GatewayErrorCode {
+  if (status >= 500) return 'DAS.200001';
+  if (status === 429) return 'APIGW.0308';
+  if (status === 401) return 'APIGW.0301';
+  if (status === 403) return 'APIGW.0302';
+  if (status === 404) return 'APIGW.0101';
+  return 'DAS.200100';
+}
+
+/** What a fault rule asked for: a catalog error (under another status if the rule says so), or a status alone. */
+export function injectedHuaweiError(answer: { code?: string; status?: number }, ruleId: string): HuaweiError {
+  const code = (answer.code !== undefined && HUAWEI_ERROR_CODES.includes(answer.code) ? answer.code : codeForStatus(answer.status ?? 500)) as DasErrorCode | GatewayErrorCode;
+  const detail = `injected by fault rule ${ruleId}`;
+  if (Object.hasOwn(DAS_ERRORS, code)) {
+    const entry = DAS_ERRORS[code as DasErrorCode];
+    return new HuaweiError('das', code, answer.status ?? entry.status, entry, detail);
+  }
+  const entry = GATEWAY_ERRORS[code as GatewayErrorCode];
+  return new HuaweiError('gateway', code, answer.status ?? entry.status, { en: entry.message, zh: entry.message }, detail);
+}
+
 export function languageOf(header: string | undefined): Language {
   return header?.trim().toLowerCase() === 'zh-cn' ? 'zh' : 'en';
 }

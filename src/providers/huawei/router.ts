@@ -1,7 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Hono, type Context } from 'hono';
 import type { AuthMode } from '../../config.js';
 import type { DbUserRegistry } from '../../engine/db-user-registry.js';
 import { EngineError } from '../../engine/errors.js';
+import type { FaultRegistry } from '../../faults.js';
 import type { KillEngine } from '../../engine/kill-engine.js';
 import type { AppEnv } from '../../http/context.js';
 import { jsonResponse } from '../../http/json.js';
@@ -12,7 +14,7 @@ import type { HuaweiIdentities } from './auth/identities.js';
 import { createToken } from './auth/token-route.js';
 import type { TokenStore } from './auth/tokens.js';
 import { huaweiErrorResponse, huaweiRequestId, huaweiSuccess } from './envelope.js';
-import { HuaweiError, huaweiErrors } from './errors.js';
+import { HuaweiError, huaweiErrors, injectedHuaweiError } from './errors.js';
 import { deleteDbUser, listDbUsers, registerDbUser, showDbUser, updateDbUser } from './operations/db-users.js';
 import { deleteProcess } from './operations/delete-process.js';
 import { listProcesses } from './operations/list-processes.js';
@@ -57,8 +59,12 @@ function match(method: string, path: string): { operation: HuaweiOperation; para
   return undefined;
 }
 
+/** The operations this adapter answers (IAM's token route included), for fault rules and the journal. */
+export const HUAWEI_OPERATIONS: readonly string[] = [...OPERATIONS.map((o) => o.name), 'CreateToken'];
+
 export interface HuaweiRouterOptions {
   readonly engine: KillEngine;
+  readonly faults: FaultRegistry;
   readonly registry: DbUserRegistry;
   readonly identities: HuaweiIdentities;
   readonly tokens: TokenStore;
@@ -116,6 +122,13 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
     const requestId = huaweiRequestId(c.get('requestId'));
     const audit = c.get('audit');
     audit.provider = 'huawei';
+    const injectFault = async (operation: string, instanceId: string | undefined) => {
+      const fault = options.faults.take({ provider: 'huawei', operation, instanceId });
+      if (!fault) return;
+      audit.faultRuleId = fault.ruleId;
+      if (fault.latencyMs > 0) await sleep(fault.latencyMs);
+      if (fault.answer) throw injectedHuaweiError(fault.answer, fault.ruleId);
+    };
     const language = c.req.header('x-language');
     try {
       // 1. The gateway refuses oversized bodies before anything else.
@@ -142,6 +155,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       // 2. IAM's token route needs no credentials.
       if (request.method === 'POST' && request.path === '/v3/auth/tokens') {
         audit.operation = 'CreateToken';
+        await injectFault('CreateToken', undefined);
         const result = createToken(parseJson(), options.identities, options.tokens, now);
         if (result.status >= 400) audit.errorCode = String(result.status);
         return jsonResponse(result.body, result.status, { 'x-request-id': requestId, ...(result.token ? { 'x-subject-token': result.token } : {}) });
@@ -154,7 +168,9 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       const { project_id: projectId = '', ...params } = route.params;
       checkProject(request, projectId, caller);
       if (options.auth !== 'off') checkIam(caller, route.operation.iamAction);
-      // 4. The operation.
+      // 4. An injected fault, if a rule claims the request.
+      await injectFault(route.operation.name, params.instance_id);
+      // 5. The operation.
       const result = await route.operation.handle({
         engine: options.engine,
         registry: options.registry,

@@ -20,6 +20,11 @@ export class AccessKeyDirectory {
   private readonly keys = new Map<string, AccessKey>();
 
   constructor(fixtures: FixtureDocument) {
+    this.load(fixtures);
+  }
+
+  load(fixtures: FixtureDocument): void {
+    this.keys.clear();
     for (const account of fixtures.alibaba.accounts) {
       for (const identity of account.identities) {
         const principal: AlibabaPrincipal = { accountUid: account.uid, name: identity.name, type: identity.type, policies: identity.policies };

@@ -29,6 +29,13 @@ export class HuaweiIdentities {
   private readonly projectNames = new Map<string, { id: string; name: string; quota: number; domainId: string }>();
 
   constructor(fixtures: FixtureDocument) {
+    this.load(fixtures);
+  }
+
+  load(fixtures: FixtureDocument): void {
+    this.keys.clear();
+    this.users.clear();
+    this.projectNames.clear();
     for (const account of fixtures.huawei.accounts) {
       const projects = new Set(account.projects.map((p) => p.id));
       for (const project of account.projects) this.projectNames.set(project.id, { id: project.id, name: project.name, quota: project.cloudDbaQuota, domainId: account.domainId });

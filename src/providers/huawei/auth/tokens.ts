@@ -19,7 +19,17 @@ export interface IssuedToken {
 export class TokenStore {
   private readonly tokens = new Map<string, IssuedToken>();
 
-  constructor(fixtures: FixtureDocument, identities: HuaweiIdentities) {
+  constructor(
+    fixtures: FixtureDocument,
+    private readonly identities: HuaweiIdentities,
+  ) {
+    this.load(fixtures);
+  }
+
+  /** Back to the fixture's tokens only: issued tokens are forgotten. */
+  load(fixtures: FixtureDocument): void {
+    const identities = this.identities;
+    this.tokens.clear();
     for (const account of fixtures.huawei.accounts) {
       for (const listed of account.tokens) {
         const principal = identities.user(account.domainId, listed.user)!;

@@ -1,0 +1,220 @@
+import { describeServer } from '../backends/mysql-url.js';
+import { toSession } from '../backends/simulated.js';
+import type { Catalog, InstanceInfo } from '../engine/catalog.js';
+import type { DbUserRegistry } from '../engine/db-user-registry.js';
+import type { KillEngine } from '../engine/kill-engine.js';
+import type { FaultRegistry } from '../faults.js';
+import type { FixtureDocument, SessionFixture } from '../fixtures/schema.js';
+import { seedSessions } from '../fixtures/seed.js';
+import type { Journal } from '../journal.js';
+import type { NodeRef, Session, Task, TaskState } from '../model.js';
+import type { DbUserStore } from '../store/db-users.js';
+import type { SessionListingStore } from '../store/session-listings.js';
+import type { SessionStore } from '../store/sessions.js';
+import type { TaskStore } from '../store/tasks.js';
+
+/** Why the control plane refused: each kind is one HTTP status of the control API. */
+export class ControlError extends Error {
+  override readonly name = 'ControlError';
+  constructor(
+    readonly kind: 'not_found' | 'conflict' | 'invalid',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ControlPlaneOptions {
+  readonly catalog: Catalog;
+  readonly engine: KillEngine;
+  readonly sessions: SessionStore;
+  readonly tasks: TaskStore;
+  readonly listings: SessionListingStore;
+  readonly dbUsers: DbUserStore;
+  readonly registry: DbUserRegistry;
+  readonly faults: FaultRegistry;
+  readonly journal: Journal;
+  /** Makes a fixture document the loaded one: every fixture-derived part (keys, identities, tokens, catalog) follows. */
+  readonly applyFixtures: (fixtures: FixtureDocument) => void;
+  readonly fixtures: () => FixtureDocument;
+  /** Back to the fixtures' tokens: tokens issued at run time stop working. */
+  readonly forgetIssuedTokens: () => void;
+  readonly now: () => number;
+}
+
+/** A session of the control API: the fixture shape (time in seconds, trx with its age). */
+export type SessionInput = Omit<SessionFixture, 'id'> & { id?: number | undefined };
+export type SessionPatch = Partial<Omit<SessionFixture, 'id' | 'trx'>> & { trx?: SessionFixture['trx'] | null };
+
+/**
+ * What the control API can do to the emulator's state, apart from HTTP: reset, inspect, edit
+ * simulated sessions, finish tasks, load fixtures. It works on the engine and the stores, never
+ * through a provider adapter.
+ */
+export class ControlPlane {
+  constructor(private readonly options: ControlPlaneOptions) {}
+
+  /** Everything (or one instance) back to the loaded fixtures. Never kills on a real server. */
+  reset(instanceId?: string): void {
+    const { sessions, tasks, listings, dbUsers, faults, journal, catalog, now } = this.options;
+    if (instanceId !== undefined) this.instance(instanceId);
+    const live = (node: NodeRef) => catalog.serverOf(node) !== undefined;
+    if (instanceId === undefined) {
+      journal.clear();
+      faults.remove();
+      this.options.forgetIssuedTokens();
+    } else {
+      faults.remove({ instanceId });
+    }
+    tasks.clear(instanceId);
+    listings.clear(instanceId);
+    dbUsers.clear(instanceId);
+    seedSessions(sessions, this.options.fixtures(), { now: now(), force: true, skip: live, ...(instanceId !== undefined ? { instanceId } : {}) });
+  }
+
+  /** Makes another fixture document the loaded one, then resets everything to it. */
+  loadFixtures(fixtures: FixtureDocument): void {
+    this.options.applyFixtures(fixtures);
+    for (const instance of this.options.catalog.all()) this.options.sessions.clearInstance(instance.id);
+    this.reset();
+  }
+
+  /** Instances with their nodes and sessions (a bound node's live listing), tasks and registered DB users. */
+  async state(): Promise<object> {
+    const instances = await Promise.all(this.options.catalog.all().map((instance) => this.describeInstance(instance)));
+    return {
+      instances,
+      tasks: this.options.tasks.list({ limit: 1000 }).map(renderTask),
+      dbUsers: this.options.catalog.all().flatMap((i) => this.options.registry.list(i.id, { offset: 0, limit: 1000 }).users),
+      faults: this.options.faults.list(),
+    };
+  }
+
+  async listSessions(instanceId: string, nodeId: string | undefined): Promise<Session[]> {
+    return this.options.engine.listSessions(this.node(instanceId, nodeId));
+  }
+
+  addSession(instanceId: string, nodeId: string | undefined, input: SessionInput): Session {
+    const node = this.simulatedNode(instanceId, nodeId);
+    const id = input.id ?? this.options.sessions.nextId(node.instanceId, node.nodeId);
+    if (this.options.sessions.get(node.instanceId, node.nodeId, id)) throw new ControlError('conflict', `session ${id} already exists on ${describe(node)}`);
+    return this.store(node, id, input);
+  }
+
+  updateSession(instanceId: string, nodeId: string | undefined, sessionId: number, patch: SessionPatch): Session {
+    const node = this.simulatedNode(instanceId, nodeId);
+    const current = this.options.sessions.get(node.instanceId, node.nodeId, sessionId);
+    if (!current) throw new ControlError('not_found', `session ${sessionId} does not exist on ${describe(node)}`);
+    const now = this.options.now();
+    const currentTrx = current.trxId === null ? undefined : { id: current.trxId, startedSecondsAgo: Math.floor((now - (current.trxSinceMs ?? now)) / 1000) };
+    const trx = patch.trx === null ? undefined : (patch.trx ?? currentTrx);
+    return this.store(node, sessionId, {
+      user: patch.user ?? current.user,
+      host: patch.host ?? current.host,
+      db: patch.db !== undefined ? patch.db : current.db,
+      command: patch.command ?? current.command,
+      time: patch.time ?? Math.floor((now - current.sinceMs) / 1000),
+      state: patch.state ?? current.state,
+      info: patch.info !== undefined ? patch.info : current.info,
+      ...(trx ? { trx } : {}),
+    });
+  }
+
+  removeSession(instanceId: string, nodeId: string | undefined, sessionId: number): void {
+    const node = this.simulatedNode(instanceId, nodeId);
+    if (!this.options.sessions.delete(node.instanceId, node.nodeId, sessionId)) throw new ControlError('not_found', `session ${sessionId} does not exist on ${describe(node)}`);
+  }
+
+  listTasks(filter: { provider?: string; instanceId?: string; state?: TaskState; limit?: number }): object[] {
+    return this.options.tasks.list(filter).map(renderTask);
+  }
+
+  task(id: string): object {
+    const task = this.options.tasks.get(id);
+    if (!task) throw new ControlError('not_found', `task ${id} does not exist`);
+    return renderTask(task);
+  }
+
+  finishTask(id: string): object {
+    return renderTask(this.options.engine.finishTask(id));
+  }
+
+  private store(node: NodeRef, id: number, input: Omit<SessionInput, 'id'>): Session {
+    const now = this.options.now();
+    const stored = {
+      instanceId: node.instanceId,
+      nodeId: node.nodeId,
+      id,
+      user: input.user,
+      host: input.host,
+      db: input.db,
+      command: input.command,
+      state: input.state,
+      info: input.info,
+      sinceMs: now - input.time * 1000,
+      trxId: input.trx?.id ?? null,
+      trxSinceMs: input.trx ? now - input.trx.startedSecondsAgo * 1000 : null,
+    };
+    this.options.sessions.put(stored);
+    return toSession(stored, now);
+  }
+
+  private instance(instanceId: string): InstanceInfo {
+    const instance = this.options.catalog.instance(instanceId);
+    if (!instance) throw new ControlError('not_found', `instance ${instanceId} is not in the loaded fixtures`);
+    return instance;
+  }
+
+  private node(instanceId: string, nodeId: string | undefined): NodeRef {
+    const instance = this.instance(instanceId);
+    if (instance.engine === 'Redis') throw new ControlError('conflict', `instance ${instanceId} runs Redis: it has no MySQL sessions`);
+    if (nodeId && !instance.nodes.some((n) => n.id === nodeId && n.id !== '')) throw new ControlError('not_found', `node ${nodeId} does not belong to instance ${instanceId}`);
+    return nodeId ? { instanceId, nodeId } : this.options.catalog.primaryNode(instance);
+  }
+
+  /** Sessions of a bound node are a real server's: the control plane only reads them. */
+  private simulatedNode(instanceId: string, nodeId: string | undefined): NodeRef {
+    const node = this.node(instanceId, nodeId);
+    const server = this.options.catalog.serverOf(node);
+    if (server) throw new ControlError('conflict', `${describe(node)} is bound to ${describeServer(server)}: its sessions are real, open or close connections there instead`);
+    return node;
+  }
+
+  private async describeInstance(instance: InstanceInfo): Promise<object> {
+    const nodes = await Promise.all(
+      instance.nodes.map(async (n) => {
+        const ref = { instanceId: instance.id, nodeId: n.id };
+        const server = n.server ? describeServer(n.server) : undefined;
+        if (instance.engine === 'Redis') return { id: n.id, role: n.role, sessions: [] };
+        try {
+          return { id: n.id, role: n.role, backend: server ? 'mysql' : 'simulated', server, sessions: await this.options.engine.listSessions(ref) };
+        } catch (error) {
+          return { id: n.id, role: n.role, backend: 'mysql', server, sessions: [], error: (error as Error).message };
+        }
+      }),
+    );
+    return { id: instance.id, provider: instance.provider, owner: instance.owner, engine: instance.engine, clustered: instance.clustered, nodes };
+  }
+}
+
+const describe = (node: NodeRef) => (node.nodeId ? `node ${node.nodeId} of ${node.instanceId}` : `instance ${node.instanceId}`);
+
+/** A task as the control API shows it: provider-neutral, every field. */
+function renderTask(task: Task): object {
+  return {
+    id: task.id,
+    provider: task.provider,
+    owner: task.owner,
+    instanceId: task.instanceId,
+    nodeId: task.nodeId || null,
+    state: task.state,
+    finalState: task.state === 'running' ? null : task.finalState,
+    createdAt: new Date(task.createdAt).toISOString(),
+    finishedAt: task.finishedAt === null ? null : new Date(task.finishedAt).toISOString(),
+    killAll: task.killAll,
+    dbUser: task.dbUser,
+    sessionIds: task.sessionIds,
+    failure: task.failure,
+    results: task.results.map((r) => ({ sessionId: r.session.id, outcome: r.outcome, session: r.session })),
+  };
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { VERSION } from '../version.js';
+import * as schemas from './schemas.js';
+
+const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) } } });
+const queryParams = (schema: z.ZodObject) =>
+  Object.entries(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }).properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
+const ok = (description: string) => ({ '200': { description }, '4XX': { $ref: '#/components/responses/Error' } });
+const instanceParams = [pathParam('id', 'instance id'), { name: 'nodeId', in: 'query', required: false, schema: { type: 'string' }, description: 'a PolarDB node; default the primary' }];
+const sessionParams = [...instanceParams, pathParam('sessionId', 'thread id')];
+
+/** The control API as OpenAPI 3.1, built from the same zod schemas the routes parse with. */
+export function openApiDocument(): object {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'das-emulator control API', version: VERSION, description: 'Inspect, steer and break the emulator from a test suite. With --admin-token, every route wants Authorization: Bearer <token>.' },
+    servers: [{ url: '/_emulator' }],
+    components: {
+      securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } },
+      responses: {
+        Error: {
+          description: 'A refused request: 400 invalid_request, 401 unauthorized, 404 not_found, 409 conflict',
+          content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } } } } },
+        },
+      },
+    },
+    security: [{ adminToken: [] }, {}],
+    paths: {
+      '/health': { get: { summary: 'Liveness and readiness, version, providers, store, backends', responses: ok('healthy') } },
+      '/openapi.json': { get: { summary: 'This document', responses: ok('the document') } },
+      '/reset': { post: { summary: 'Everything, or one instance, back to the loaded fixtures (never kills on a real server)', requestBody: { ...body(schemas.resetBodySchema), required: false }, responses: ok('reset') } },
+      '/state': { get: { summary: 'Instances, nodes, sessions, tasks with results, registered DB users (never passwords), fault rules', responses: ok('the state') } },
+      '/instances/{id}/sessions': {
+        get: { summary: "A node's sessions (a bound node: the live listing)", parameters: instanceParams, responses: ok('sessions') },
+        post: { summary: 'Add a simulated session (409 on a bound node)', parameters: instanceParams, requestBody: body(schemas.sessionInputSchema), responses: { '201': { description: 'added' }, '4XX': { $ref: '#/components/responses/Error' } } },
+      },
+      '/instances/{id}/sessions/{sessionId}': {
+        patch: { summary: 'Change a simulated session', parameters: sessionParams, requestBody: body(schemas.sessionPatchSchema), responses: ok('changed') },
+        delete: { summary: 'Remove a simulated session', parameters: sessionParams, responses: ok('removed') },
+      },
+      '/tasks': { get: { summary: 'Kill tasks, newest first', parameters: queryParams(schemas.taskQuerySchema), responses: ok('tasks') } },
+      '/tasks/{id}': { get: { summary: 'One task with its results', parameters: [pathParam('id', 'task id')], responses: ok('the task') } },
+      '/tasks/{id}/finish': { post: { summary: 'End a running simulated task now with its recorded outcome', parameters: [pathParam('id', 'task id')], responses: ok('the finished task') } },
+      '/faults': {
+        get: { summary: 'Fault rules', responses: ok('rules') },
+        post: { summary: "Add a fault rule; error.code must be in the provider's catalog", requestBody: body(schemas.faultRuleSchema), responses: { '201': { description: 'added' }, '4XX': { $ref: '#/components/responses/Error' } } },
+        delete: { summary: 'Remove every rule, or those of one instance', parameters: queryParams(schemas.faultDeleteQuerySchema), responses: ok('removed') },
+      },
+      '/faults/{id}': { delete: { summary: 'Remove one rule', parameters: [pathParam('id', 'rule id')], responses: ok('removed') } },
+      '/journal': {
+        get: { summary: 'The last requests to the clouds’ APIs, oldest first (secrets never recorded)', parameters: queryParams(schemas.journalQuerySchema), responses: ok('entries') },
+        delete: { summary: 'Clear the journal', responses: ok('cleared') },
+      },
+      '/fixtures': { post: { summary: 'Load a fixture document (validated like the file) and reset everything to it', requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: 'a fixture document, as fixtures/default.json' } } } }, responses: ok('loaded') } },
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { EngineError } from '../engine/errors.js';
+import { FaultRuleError, type FaultRegistry } from '../faults.js';
+import { describeIssues, FixtureError, parseFixtures } from '../fixtures/load.js';
+import type { AppEnv } from '../http/context.js';
+import { jsonResponse } from '../http/json.js';
+import type { Journal } from '../journal.js';
+import { ControlError, type ControlPlane } from './control-plane.js';
+import type { HealthInfo } from './health.js';
+import { openApiDocument } from './openapi.js';
+import * as schemas from './schemas.js';
+
+export interface ControlRoutesOptions {
+  readonly control: ControlPlane;
+  readonly faults: FaultRegistry;
+  readonly journal: Journal;
+  readonly health: () => HealthInfo;
+  /** When set, every control route wants `Authorization: Bearer <token>`. */
+  readonly adminToken: string | undefined;
+}
+
+/** The control API's error body: `{"error":{"code","message"}}` with a 4xx status. */
+const errorBody = (status: 400 | 401 | 404 | 409, code: string, message: string) => jsonResponse({ error: { code, message } }, status, status === 401 ? { 'www-authenticate': 'Bearer realm="das-emulator"' } : {});
+
+class BadRequest extends Error {}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new BadRequest(`invalid ${what}: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+async function jsonBody(c: Context<AppEnv>, { optional = false } = {}): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '' && optional) return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new BadRequest('the body is not JSON');
+  }
+}
+
+const bearerMatches = (header: string | undefined, token: string): boolean => {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+};
+
+/**
+ * `/_emulator/*`, in order: the admin token (when configured), then the route, whose errors
+ * become the control API's JSON error body. These routes are not journaled.
+ */
+export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
+  const { control, faults, journal } = options;
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const audit = c.get('audit');
+    audit.provider = 'emulator';
+    if (options.adminToken !== undefined && !bearerMatches(c.req.header('authorization'), options.adminToken)) {
+      audit.errorCode = 'unauthorized';
+      c.res = errorBody(401, 'unauthorized', 'this emulator wants Authorization: Bearer <admin token> on its control routes');
+      return;
+    }
+    await next();
+  });
+  app.onError((error, c) => {
+    const response = toErrorResponse(error);
+    const audit = c.get('audit');
+    audit.errorCode = 'control_error';
+    audit.detail = error.message;
+    return response;
+  });
+
+  const operation = (c: Context<AppEnv>, name: string) => {
+    c.get('audit').operation = name;
+  };
+  const json = (body: unknown, status: 200 | 201 = 200) => jsonResponse(body, status);
+
+  app.get('/health', (c) => (operation(c, 'Health'), json({ status: 'ok', ready: true, ...options.health() })));
+  app.get('/openapi.json', (c) => (operation(c, 'OpenApi'), json(openApiDocument())));
+
+  app.post('/reset', async (c) => {
+    operation(c, 'Reset');
+    const { instanceId } = parse(schemas.resetBodySchema, await jsonBody(c, { optional: true }), 'reset body');
+    const started = performance.now();
+    control.reset(instanceId);
+    return json({ reset: instanceId ?? 'all', ms: Math.round((performance.now() - started) * 100) / 100 });
+  });
+
+  app.get('/state', async (c) => (operation(c, 'State'), json(await control.state())));
+
+  app.get('/instances/:id/sessions', async (c) => {
+    operation(c, 'ListSessions');
+    const { nodeId } = parse(schemas.nodeQuerySchema, c.req.query(), 'query');
+    return json({ sessions: await control.listSessions(c.req.param('id'), nodeId) });
+  });
+  app.post('/instances/:id/sessions', async (c) => {
+    operation(c, 'AddSession');
+    const { nodeId } = parse(schemas.nodeQuerySchema, c.req.query(), 'query');
+    const input = parse(schemas.sessionInputSchema, await jsonBody(c), 'session');
+    return json({ session: control.addSession(c.req.param('id'), nodeId, input) }, 201);
+  });
+  app.patch('/instances/:id/sessions/:sessionId', async (c) => {
+    operation(c, 'UpdateSession');
+    const { nodeId } = parse(schemas.nodeQuerySchema, c.req.query(), 'query');
+    const sessionId = parse(schemas.sessionIdSchema, c.req.param('sessionId'), 'session id');
+    const patch = parse(schemas.sessionPatchSchema, await jsonBody(c), 'session patch');
+    return json({ session: control.updateSession(c.req.param('id'), nodeId, sessionId, patch) });
+  });
+  app.delete('/instances/:id/sessions/:sessionId', (c) => {
+    operation(c, 'RemoveSession');
+    const { nodeId } = parse(schemas.nodeQuerySchema, c.req.query(), 'query');
+    control.removeSession(c.req.param('id'), nodeId, parse(schemas.sessionIdSchema, c.req.param('sessionId'), 'session id'));
+    return json({ deleted: true });
+  });
+
+  app.get('/tasks', (c) => (operation(c, 'ListTasks'), json({ tasks: control.listTasks(parse(schemas.taskQuerySchema, c.req.query(), 'query')) })));
+  app.get('/tasks/:id', (c) => (operation(c, 'ShowTask'), json({ task: control.task(c.req.param('id')) })));
+  app.post('/tasks/:id/finish', (c) => (operation(c, 'FinishTask'), json({ task: control.finishTask(c.req.param('id')) })));
+
+  app.get('/faults', (c) => (operation(c, 'ListFaults'), json({ faults: faults.list() })));
+  app.post('/faults', async (c) => {
+    operation(c, 'AddFault');
+    return json({ fault: faults.add(parse(schemas.faultRuleSchema, await jsonBody(c), 'fault rule')) }, 201);
+  });
+  app.delete('/faults', (c) => {
+    operation(c, 'ClearFaults');
+    const { instanceId } = parse(schemas.faultDeleteQuerySchema, c.req.query(), 'query');
+    return json({ deleted: faults.remove(instanceId === undefined ? {} : { instanceId }) });
+  });
+  app.delete('/faults/:id', (c) => {
+    operation(c, 'RemoveFault');
+    if (faults.remove({ id: c.req.param('id') }) === 0) throw new ControlError('not_found', `fault rule ${c.req.param('id')} does not exist`);
+    return json({ deleted: 1 });
+  });
+
+  app.get('/journal', (c) => (operation(c, 'ListJournal'), json({ capacity: journal.capacity, entries: journal.list(parse(schemas.journalQuerySchema, c.req.query(), 'query')) })));
+  app.delete('/journal', (c) => (operation(c, 'ClearJournal'), json({ deleted: journal.clear() })));
+
+  app.post('/fixtures', async (c) => {
+    operation(c, 'LoadFixtures');
+    const fixtures = parseFixtures(await jsonBody(c), 'fixture document');
+    control.loadFixtures(fixtures);
+    return json({ loaded: { instances: fixtures.instances.length } });
+  });
+
+  app.all('*', (c) => {
+    operation(c, 'Unknown');
+    throw new ControlError('not_found', `no control route for ${c.req.method} ${c.req.path}`);
+  });
+  return app;
+}
+
+function toErrorResponse(error: unknown): Response {
+  if (error instanceof BadRequest || error instanceof FaultRuleError || error instanceof FixtureError) return errorBody(400, 'invalid_request', error.message);
+  if (error instanceof ControlError) return errorBody(error.kind === 'not_found' ? 404 : error.kind === 'conflict' ? 409 : 400, error.kind, error.message);
+  if (error instanceof EngineError) return errorBody(error.kind === 'task_not_found' ? 404 : 409, error.kind, error.message);
+  throw error;
+}

@@ -1,0 +1,44 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+
+/**
+ * Where every identifier the emulator makes comes from: request, task, listing and DB-user ids,
+ * and the dice of probabilistic fault rules. Random by default; with a seed (--seed) the same
+ * sequence every run, for snapshot tests.
+ */
+export interface IdSource {
+  /** `bytes` random bytes as lower-case hex. */
+  hex(bytes: number): string;
+  /** An RFC 4122 version-4 UUID. */
+  uuid(): string;
+  /** A number in [0, 1). */
+  fraction(): number;
+}
+
+export const randomIds: IdSource = {
+  hex: (bytes) => randomBytes(bytes).toString('hex'),
+  uuid: () => randomUUID(),
+  fraction: () => Math.random(),
+};
+
+/** SHA-256 in counter mode over the seed: deterministic, and unrelated across seeds. */
+export function seededIds(seed: string): IdSource {
+  let counter = 0;
+  let pool = Buffer.alloc(0);
+  const take = (bytes: number): Buffer => {
+    while (pool.length < bytes) pool = Buffer.concat([pool, createHash('sha256').update(`${seed}\u0000${counter++}`).digest()]);
+    const out = pool.subarray(0, bytes);
+    pool = pool.subarray(bytes);
+    return out;
+  };
+  return {
+    hex: (bytes) => take(bytes).toString('hex'),
+    uuid: () => {
+      const b = Buffer.from(take(16));
+      b[6] = (b[6]! & 0x0f) | 0x40;
+      b[8] = (b[8]! & 0x3f) | 0x80;
+      const h = b.toString('hex');
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    },
+    fraction: () => take(6).readUIntBE(0, 6) / 2 ** 48,
+  };
+}
