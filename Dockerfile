@@ -26,7 +26,7 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 9327
-# Node's own fetch: no curl or wget in the image.
+# Node's own fetch: no curl or wget in the image. It sends the admin token when one is set.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.DAS_EMULATOR_PORT||9327)+'/_emulator/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const t=process.env.DAS_EMULATOR_ADMIN_TOKEN;fetch('http://127.0.0.1:'+(process.env.DAS_EMULATOR_PORT||9327)+'/_emulator/health',{headers:t?{authorization:'Bearer '+t}:{}}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/cli.js"]
