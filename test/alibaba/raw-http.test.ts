@@ -171,17 +171,27 @@ describe('auth modes', () => {
     }
   });
 
-  it('enforce mode logs the canonical request of a rejected signature', async () => {
-    const lines: string[] = [];
-    const emulator = await startTestEmulator({ logLevel: 'warn' }, { logSink: (l) => lines.push(l) });
-    try {
-      const res = await rawRequest(emulator.url, {
-        path: rpc({ ...KILL, AccessKeyId: 'testAccessKeyId', Signature: 'bogus', SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0', SignatureNonce: 'n-enforce', Timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }),
-      });
-      expect(res.json().Code).toBe('SignatureDoesNotMatch');
-      expect(lines.join('\n')).toMatch(/canonicalRequest=".*AccessKeyId=testAccessKeyId&Action=CreateKillInstanceSessionTask&DbUser=dbadmin&DbUserPassword=\*\*\*\*\*\*/);
-    } finally {
-      await emulator.stop();
+  it('enforce mode logs the canonical request and string to sign of a rejected signature at debug level only', async () => {
+    for (const [logLevel, shown] of [['debug', true], ['info', false]] as const) {
+      const lines: string[] = [];
+      const emulator = await startTestEmulator({ logLevel }, { logSink: (l) => lines.push(l) });
+      try {
+        const res = await rawRequest(emulator.url, {
+          path: rpc({ ...KILL, AccessKeyId: 'testAccessKeyId', Signature: 'bogus', SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0', SignatureNonce: `n-enforce-${logLevel}`, Timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }),
+        });
+        expect(res.json().Code).toBe('SignatureDoesNotMatch');
+        const log = lines.join('\n');
+        expect(log).toContain('code="SignatureDoesNotMatch"');
+        if (shown) {
+          expect(log).toMatch(/canonicalRequest=".*AccessKeyId=testAccessKeyId&Action=CreateKillInstanceSessionTask&DbUser=dbadmin&DbUserPassword=\*\*\*\*\*\*/);
+          expect(log).toMatch(/stringToSign="GET&%2F&/);
+        } else {
+          expect(log).not.toContain('canonicalRequest');
+        }
+        expect(log).not.toContain('Dbadmin');
+      } finally {
+        await emulator.stop();
+      }
     }
   });
 });

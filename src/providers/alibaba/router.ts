@@ -58,7 +58,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       if (outcome.kind === 'not-mine') continue;
       if (outcome.kind === 'ok') return outcome.key.principal;
       if (outcome.canonicalRequest) {
-        options.log.warn('alibaba signature rejected', { code: outcome.error.code, canonicalRequest: outcome.canonicalRequest, stringToSign: outcome.error.message.split('server string to sign is:')[1] });
+        options.log.debug('alibaba signature rejected', { code: outcome.error.code, canonicalRequest: outcome.canonicalRequest, stringToSign: outcome.error.message.split('server string to sign is:')[1] });
       }
       if (options.auth === 'enforce') throw outcome.error;
       options.log.warn('auth=log: request would be rejected', { code: outcome.error.code, detail: outcome.error.detail });

@@ -83,7 +83,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       const outcome = authenticator.authenticate(request, now);
       if (outcome.kind === 'not-mine') continue;
       if (outcome.kind === 'ok') return outcome.caller;
-      if (outcome.canonicalRequest) options.log.warn('huawei signature rejected', { canonicalRequest: outcome.canonicalRequest, stringToSign: outcome.stringToSign });
+      if (outcome.canonicalRequest) options.log.debug('huawei signature rejected', { canonicalRequest: outcome.canonicalRequest, stringToSign: outcome.stringToSign });
       if (options.auth === 'enforce') throw outcome.error;
       options.log.warn('auth=log: request would be rejected', { code: outcome.error.code, detail: outcome.error.detail });
       return outcome.caller;

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { dasClient } from '../alibaba/clients.js';
+import { startTestEmulator } from '../support/emulator.js';
+import { rawRequest } from '../support/http.js';
+
+describe('access log', () => {
+  it('writes one JSON object per request with --log-format json: id, provider, operation, status, code, ms', async () => {
+    const lines: string[] = [];
+    const emulator = await startTestEmulator({ logLevel: 'info', logFormat: 'json' }, { logSink: (l) => lines.push(l) });
+    try {
+      await dasClient('openapi-v3', emulator.url).call('CreateKillInstanceSessionTask', { InstanceId: 'rm-emulator0001', DbUser: 'dbadmin', DbUserPassword: 'Dbadmin#2026', KillAllSessions: false, SessionIds: '[101]' });
+      await rawRequest(emulator.url, { path: '/v3/nope' });
+      const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e.msg === 'request');
+      expect(entries).toHaveLength(2);
+      expect(entries[0]).toMatchObject({ level: 'info', method: 'POST', path: '/', provider: 'alibaba', operation: 'CreateKillInstanceSessionTask', status: 200 });
+      expect(entries[0]!.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(typeof entries[0]!.ms).toBe('number');
+      expect(entries[1]).toMatchObject({ path: '/v3/nope', provider: 'huawei', status: 404, code: 'APIGW.0101' });
+      expect(lines.join('\n')).not.toContain('Dbadmin#2026');
+    } finally {
+      await emulator.stop();
+    }
+  });
+
+  it('writes readable text lines by default', async () => {
+    const lines: string[] = [];
+    const emulator = await startTestEmulator({ logLevel: 'info' }, { logSink: (l) => lines.push(l) });
+    try {
+      await rawRequest(emulator.url, { path: '/_emulator/health' });
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO  request id="[0-9a-f-]{36}" method="GET" path="\/_emulator\/health" provider="emulator" operation="Health" status=200 ms=[\d.]+$/);
+    } finally {
+      await emulator.stop();
+    }
+  });
+});
