@@ -24,6 +24,14 @@ export const configSchema = z
     adminToken: z.string().min(1).optional(),
     /** How many requests the journal keeps (the oldest go first). */
     journalSize: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+    /** Keep at most this many finished tasks (the oldest go first). */
+    retainTasks: z.coerce.number().int().min(1).optional(),
+    /** Forget finished tasks older than this many milliseconds. */
+    retainTaskMs: z.coerce.number().int().min(1).optional(),
+    /** How long a client may take to send its request headers. */
+    headersTimeoutMs: z.coerce.number().int().min(1).max(600_000).default(10_000),
+    /** How long a client may take to send a whole request, body included. */
+    requestTimeoutMs: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
     /** Makes request, task, listing and DB-user ids (and fault dice) repeat from run to run. */
     seed: z.string().min(1).optional(),
     /** Key for DB-user passwords at rest: 64 hex digits or base64 of 32 bytes; default: a key file beside the data file. */
@@ -52,6 +60,10 @@ const OPTIONS = {
   adminToken: { flag: 'admin-token', env: 'DAS_EMULATOR_ADMIN_TOKEN' },
   journalSize: { flag: 'journal-size', env: 'DAS_EMULATOR_JOURNAL_SIZE' },
   seed: { flag: 'seed', env: 'DAS_EMULATOR_SEED' },
+  retainTasks: { flag: 'retain-tasks', env: 'DAS_EMULATOR_RETAIN_TASKS' },
+  retainTaskMs: { flag: 'retain-task-ms', env: 'DAS_EMULATOR_RETAIN_TASK_MS' },
+  headersTimeoutMs: { flag: 'headers-timeout-ms', env: 'DAS_EMULATOR_HEADERS_TIMEOUT_MS' },
+  requestTimeoutMs: { flag: 'request-timeout-ms', env: 'DAS_EMULATOR_REQUEST_TIMEOUT_MS' },
   // A secret on the command line would show in `ps`: environment only.
   secretKey: { flag: undefined, env: 'DAS_EMULATOR_SECRET_KEY' },
   mysqlUrl: { flag: 'mysql-url', env: 'DAS_EMULATOR_MYSQL_URL' },
@@ -76,6 +88,12 @@ export const USAGE = `Usage: das-emulator [options]
                                                                (DAS_EMULATOR_ADMIN_TOKEN)
   --journal-size <n>  requests the journal keeps               (DAS_EMULATOR_JOURNAL_SIZE, default 1000)
   --seed <text>       repeatable ids for snapshot tests        (DAS_EMULATOR_SEED)
+  --retain-tasks <n>  keep at most n finished tasks            (DAS_EMULATOR_RETAIN_TASKS, default all)
+  --retain-task-ms <n> forget finished tasks older than n ms   (DAS_EMULATOR_RETAIN_TASK_MS, default never)
+  --headers-timeout-ms <n>  time a client has to send its headers
+                                                  (DAS_EMULATOR_HEADERS_TIMEOUT_MS, default 10000)
+  --request-timeout-ms <n>  time a client has to send a whole request
+                                                  (DAS_EMULATOR_REQUEST_TIMEOUT_MS, default 30000)
   --mysql-url <url>   bind every MySQL instance without a server of its own to a real
                       server, mysql://user[:password]@host[:port]; the URL's account is
                       the instances' maintenance account        (DAS_EMULATOR_MYSQL_URL)

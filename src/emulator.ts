@@ -90,9 +90,11 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
   const backend = new RoutingBackend(isLive, live, simulated);
   const tasks = new TaskStore(db);
   const listings = new SessionListingStore(db);
-  const engine = new KillEngine({ catalog, backend, tasks, listings, now, log, killTimeoutMs: config.killTimeoutMs, ids });
+  const engine = new KillEngine({ catalog, backend, tasks, listings, now, log, killTimeoutMs: config.killTimeoutMs, ids, retention: { maxTasks: config.retainTasks, maxAgeMs: config.retainTaskMs } });
   const interrupted = engine.recoverInterruptedTasks();
   if (interrupted > 0) log.warn('ended kill tasks a previous run left unfinished', { tasks: interrupted });
+  const pruned = engine.applyRetention();
+  if (pruned > 0) log.info('forgot tasks past the retention setting', { tasks: pruned });
   const dbUsers = new DbUserStore(db, secrets, ids);
   const registry = new DbUserRegistry(dbUsers, engine, now);
   const faults = new FaultRegistry({ alibaba: { operations: ALIBABA_OPERATIONS, errorCodes: Object.keys(ALIBABA_ERRORS) }, huawei: { operations: HUAWEI_OPERATIONS, errorCodes: HUAWEI_ERROR_CODES } }, ids);
@@ -113,7 +115,11 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
     notFound: (c) => huaweiNotFound(c.get('requestId'), c.req.method, c.req.path),
   });
 
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // A client that dribbles its headers or never finishes its body loses its connection, not the others
+  // theirs. Node checks the limits on an interval: a tenth of the shorter one keeps them precise.
+  const headersTimeout = Math.min(config.headersTimeoutMs, config.requestTimeoutMs);
+  const serverOptions = { headersTimeout, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 10))) };
+  const server = createAdaptorServer({ fetch: app.fetch, serverOptions }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {

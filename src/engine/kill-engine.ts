@@ -35,7 +35,12 @@ export interface KillEngineOptions {
   readonly killTimeoutMs: number;
   /** Task and listing ids (seeded under --seed); random by default. */
   readonly ids?: IdSource;
+  /** Finished tasks beyond this count, or older than this age, are forgotten. */
+  readonly retention?: { readonly maxTasks?: number | undefined; readonly maxAgeMs?: number | undefined };
 }
+
+/** Retention is applied once per this many new tasks: cheap, and the bound overshoots by at most that. */
+const PRUNE_EVERY = 64;
 
 /** Tasks as created, and the same tasks once every kill has run (at once on simulated nodes). */
 export interface CreatedTasks {
@@ -49,6 +54,7 @@ const INTERRUPTED = 'the emulator stopped before this kill finished';
 export class KillEngine {
   /** Kills still running on real servers; shutdown waits for them. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  private createdSincePrune = 0;
 
   constructor(private readonly options: KillEngineOptions) {}
 
@@ -148,12 +154,22 @@ export class KillEngine {
       }
     }
     this.options.tasks.insertAll(tasks);
+    this.createdSincePrune += tasks.length;
+    if (this.createdSincePrune >= PRUNE_EVERY) this.applyRetention();
     for (const task of tasks) this.options.log.debug('kill task created', { task: task.id, instance: task.instanceId, node: task.nodeId || undefined, state: task.state, outcomes: outcomeCounts(task.results) });
     if (live.length === 0) return { tasks, settled: Promise.resolve(tasks) };
     const settled = this.track(this.runLive(live, request)).then(() => tasks.map((t) => this.options.tasks.get(t.id)!));
     // Alibaba callers never wait for the kill; a failure is logged, and must not surface unhandled.
     settled.catch((error: unknown) => this.options.log.error('kill job failed', { reason: (error as Error).message }));
     return { tasks, settled };
+  }
+
+  /** Forgets finished tasks the retention setting no longer keeps; returns how many. */
+  applyRetention(): number {
+    this.createdSincePrune = 0;
+    const { maxTasks, maxAgeMs } = this.options.retention ?? {};
+    if (maxTasks === undefined && maxAgeMs === undefined) return 0;
+    return this.options.tasks.prune({ maxTasks, olderThan: maxAgeMs === undefined ? undefined : this.options.now() - maxAgeMs });
   }
 
   /** Waits for every kill still running on a real server. */

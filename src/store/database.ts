@@ -100,6 +100,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX tasks_instance ON tasks (instance_id);
   CREATE INDEX session_listings_instance ON session_listings (instance_id);
   `,
+  // Task retention by age.
+  `
+  CREATE INDEX tasks_created ON tasks (created_at);
+  `,
 ];
 
 /** Opens (creating if needed) the data file, in WAL mode, and brings its schema up to date. */

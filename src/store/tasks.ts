@@ -73,6 +73,8 @@ export class TaskStore {
   private readonly listStmt;
   private readonly clearStmt;
   private readonly clearAllStmt;
+  private readonly pruneCountStmt;
+  private readonly pruneAgeStmt;
 
   constructor(private readonly db: Db) {
     this.insertTask = db.prepare<Omit<TaskRow, 'seq'>>(
@@ -103,6 +105,21 @@ export class TaskStore {
     // task_results follow through ON DELETE CASCADE.
     this.clearStmt = db.prepare<[string]>('DELETE FROM tasks WHERE instance_id = ?');
     this.clearAllStmt = db.prepare<[]>('DELETE FROM tasks');
+    // Both walk the primary key or created_at order; running tasks are never pruned.
+    this.pruneCountStmt = db.prepare<[number]>(
+      "DELETE FROM tasks WHERE state <> 'running' AND seq <= (SELECT seq FROM tasks ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+    );
+    this.pruneAgeStmt = db.prepare<[number]>("DELETE FROM tasks WHERE state <> 'running' AND created_at < ?");
+  }
+
+  /** Forgets finished tasks beyond the newest `maxTasks`, or created before `olderThan` (ms). */
+  prune({ maxTasks, olderThan }: { maxTasks?: number | undefined; olderThan?: number | undefined }): number {
+    return this.db.transaction(() => {
+      let removed = 0;
+      if (maxTasks !== undefined) removed += this.pruneCountStmt.run(maxTasks).changes;
+      if (olderThan !== undefined) removed += this.pruneAgeStmt.run(olderThan).changes;
+      return removed;
+    })();
   }
 
   /** The newest tasks first. */

@@ -18,6 +18,8 @@ const DEFAULTS: EmulatorConfig = {
   logLevel: 'info',
   logFormat: 'text',
   journalSize: 1000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
   killTimeoutMs: 30_000,
   mysqlConnectTimeoutMs: 5_000,
 };
