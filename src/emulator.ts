@@ -28,7 +28,7 @@ import { HUAWEI_ERROR_CODES } from './providers/huawei/errors.js';
 import { HUAWEI_OPERATIONS, huaweiNotFound, huaweiRouter } from './providers/huawei/router.js';
 import { loadSecretKey, SecretBox } from './secrets.js';
 import { DbUserStore } from './store/db-users.js';
-import { openDatabase } from './store/database.js';
+import { countSeededRun, openDatabase } from './store/database.js';
 import { SessionListingStore } from './store/session-listings.js';
 import { SessionStore } from './store/sessions.js';
 import { TaskStore } from './store/tasks.js';
@@ -55,7 +55,6 @@ export interface RunningEmulator {
 export async function startEmulatorServer(config: EmulatorConfig, hooks: EmulatorHooks = {}): Promise<RunningEmulator> {
   const now = hooks.now ?? Date.now;
   const log = createLogger(config.logLevel, hooks.logSink, config.logFormat);
-  const ids = config.seed === undefined ? randomIds : seededIds(config.seed);
   let fixtures = loadFixtureFile(config.fixtures);
   let secrets: SecretBox;
   try {
@@ -64,6 +63,10 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
     throw new ConfigError((error as Error).message);
   }
   const db = openDatabase(config.data);
+  // A seeded run on a fresh store repeats exactly; a restart on the same file continues with
+  // another stream, so its ids never collide with the stored ones.
+  const seededRunsBefore = config.seed === undefined ? 0 : countSeededRun(db);
+  const ids = config.seed === undefined ? randomIds : seededIds(seededRunsBefore === 0 ? config.seed : `${config.seed}#${seededRunsBefore}`);
 
   // Fixture-derived parts: built from the file, replaced together when the control plane loads fixtures.
   const catalog = new Catalog(fixtures, { defaultServer: config.mysqlUrl });
@@ -90,14 +93,14 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
   const backend = new RoutingBackend(isLive, live, simulated);
   const tasks = new TaskStore(db);
   const listings = new SessionListingStore(db);
-  const engine = new KillEngine({ catalog, backend, tasks, listings, now, log, killTimeoutMs: config.killTimeoutMs, ids, retention: { maxTasks: config.retainTasks, maxAgeMs: config.retainTaskMs } });
+  const engine = new KillEngine({ catalog, backend, tasks, listings, now, log, killTimeoutMs: config.killTimeoutMs, ids: ids.fork('tasks'), retention: { maxTasks: config.retainTasks, maxAgeMs: config.retainTaskMs } });
   const interrupted = engine.recoverInterruptedTasks();
   if (interrupted > 0) log.warn('ended kill tasks a previous run left unfinished', { tasks: interrupted });
   const pruned = engine.applyRetention();
   if (pruned > 0) log.info('forgot tasks past the retention setting', { tasks: pruned });
-  const dbUsers = new DbUserStore(db, secrets, ids);
+  const dbUsers = new DbUserStore(db, secrets, ids.fork('db-users'));
   const registry = new DbUserRegistry(dbUsers, engine, now);
-  const faults = new FaultRegistry({ alibaba: { operations: ALIBABA_OPERATIONS, errorCodes: Object.keys(ALIBABA_ERRORS) }, huawei: { operations: HUAWEI_OPERATIONS, errorCodes: HUAWEI_ERROR_CODES } }, ids);
+  const faults = new FaultRegistry({ alibaba: { operations: ALIBABA_OPERATIONS, errorCodes: Object.keys(ALIBABA_ERRORS) }, huawei: { operations: HUAWEI_OPERATIONS, errorCodes: HUAWEI_ERROR_CODES } }, ids.fork('faults'));
   const journal = new Journal(config.journalSize);
   const control = new ControlPlane({ catalog, engine, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
   const reset = () => control.reset();
@@ -105,7 +108,7 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
   const health = () => ({ version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends: catalog.hasBoundNodes() ? ['simulated', 'mysql'] : ['simulated'] });
   const app = createApp({
     log,
-    ids,
+    ids: ids.fork('requests'),
     journal,
     routes: [
       { path: '/_emulator', app: controlRoutes({ control, faults, journal, health, adminToken: config.adminToken }) },

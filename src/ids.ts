@@ -12,12 +12,15 @@ export interface IdSource {
   uuid(): string;
   /** A number in [0, 1). */
   fraction(): number;
+  /** An independent stream for one purpose, so requests of one kind never shift the ids of another. */
+  fork(purpose: string): IdSource;
 }
 
 export const randomIds: IdSource = {
   hex: (bytes) => randomBytes(bytes).toString('hex'),
   uuid: () => randomUUID(),
   fraction: () => Math.random(),
+  fork: () => randomIds,
 };
 
 /** SHA-256 in counter mode over the seed: deterministic, and unrelated across seeds. */
@@ -40,5 +43,6 @@ export function seededIds(seed: string): IdSource {
       return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
     },
     fraction: () => take(6).readUIntBE(0, 6) / 2 ** 48,
+    fork: (purpose) => seededIds(`${seed}/${purpose}`),
   };
 }

@@ -43,7 +43,8 @@ async function jsonBody(c: Context<AppEnv>, { optional = false } = {}): Promise<
 }
 
 const bearerMatches = (header: string | undefined, token: string): boolean => {
-  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  // Authentication schemes are case-insensitive (RFC 9110 §11.1).
+  const given = Buffer.from(/^bearer +(.*)$/i.exec(header ?? '')?.[1] ?? '');
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
 };
@@ -156,7 +157,10 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
 
 function toErrorResponse(error: unknown): Response {
   if (error instanceof BadRequest || error instanceof FaultRuleError || error instanceof FixtureError) return errorBody(400, 'invalid_request', error.message);
-  if (error instanceof ControlError) return errorBody(error.kind === 'not_found' ? 404 : error.kind === 'conflict' ? 409 : 400, error.kind, error.message);
-  if (error instanceof EngineError) return errorBody(error.kind === 'task_not_found' ? 404 : 409, error.kind, error.message);
+  if (error instanceof ControlError) {
+    if (error.kind === 'not_found') return errorBody(404, 'not_found', error.message);
+    return error.kind === 'conflict' ? errorBody(409, 'conflict', error.message) : errorBody(400, 'invalid_request', error.message);
+  }
+  if (error instanceof EngineError) return error.kind === 'task_not_found' ? errorBody(404, 'not_found', error.message) : errorBody(409, 'conflict', error.message);
   throw error;
 }

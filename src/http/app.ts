@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import type { IdSource } from '../ids.js';
+import { randomIds, type IdSource } from '../ids.js';
 import type { Journal } from '../journal.js';
 import type { Logger } from '../log.js';
 import type { AppEnv } from './context.js';
@@ -25,13 +25,16 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     const started = performance.now();
-    c.set('requestId', parts.ids.uuid());
+    // Control requests take random ids, so polling the control API never shifts the seeded ids of cloud requests.
+    c.set('requestId', c.req.path.startsWith('/_emulator') ? randomIds.uuid() : parts.ids.uuid());
     c.set('audit', {});
     await next();
     const audit = c.get('audit');
     const ms = Math.round((performance.now() - started) * 10) / 10;
+    // The id the client saw, in its cloud's spelling, so a RequestId from an SDK error finds its line.
+    const requestId = audit.requestId ?? c.get('requestId');
     parts.log.info('request', {
-      id: c.get('requestId'),
+      id: requestId,
       method: c.req.method,
       path: c.req.path,
       provider: audit.provider,
@@ -46,7 +49,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
     if (audit.provider === 'emulator') return;
     parts.journal.append({
       time: new Date().toISOString(),
-      requestId: c.get('requestId'),
+      requestId,
       method: c.req.method,
       path: c.req.path,
       provider: audit.provider ?? null,

@@ -1,5 +1,7 @@
 /** What each request leaves behind for the access log: filled in by whichever adapter handles it. */
 export interface RequestAudit {
+  /** The request id as the adapter answered it (Alibaba upper-case, Huawei without dashes). */
+  requestId?: string;
   provider?: string;
   operation?: string;
   errorCode?: string;

@@ -104,7 +104,21 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX tasks_created ON tasks (created_at);
   `,
+  // Small facts about the data file itself (how many seeded runs it has seen).
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  `,
 ];
+
+/** Counts the runs started with a seed on this data file; returns how many came before this one. */
+export function countSeededRun(db: Db): number {
+  return db.transaction(() => {
+    const row = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'seeded_runs'").get();
+    const before = row ? Number(row.value) : 0;
+    db.prepare("INSERT INTO meta (key, value) VALUES ('seeded_runs', ?) ON CONFLICT DO UPDATE SET value = excluded.value").run(String(before + 1));
+    return before;
+  })();
+}
 
 /** Opens (creating if needed) the data file, in WAL mode, and brings its schema up to date. */
 export function openDatabase(path: string): Db {

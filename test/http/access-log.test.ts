@@ -13,7 +13,7 @@ describe('access log', () => {
       const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e.msg === 'request');
       expect(entries).toHaveLength(2);
       expect(entries[0]).toMatchObject({ level: 'info', method: 'POST', path: '/', provider: 'alibaba', operation: 'CreateKillInstanceSessionTask', status: 200 });
-      expect(entries[0]!.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(entries[0]!.id).toMatch(/^[0-9A-F-]{36}$/);
       expect(typeof entries[0]!.ms).toBe('number');
       expect(entries[1]).toMatchObject({ path: '/v3/nope', provider: 'huawei', status: 404, code: 'APIGW.0101' });
       expect(lines.join('\n')).not.toContain('Dbadmin#2026');

@@ -91,6 +91,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
     const requestId = alibabaRequestId(c.get('requestId'));
     const audit = c.get('audit');
     audit.provider = 'alibaba';
+    audit.requestId = requestId;
     try {
       // 1. Only GET and POST reach an RPC API.
       if (c.req.method !== 'GET' && c.req.method !== 'POST') throw alibabaErrors.actionNotFound(`${c.req.method} /`);

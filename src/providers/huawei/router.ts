@@ -122,6 +122,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
     const requestId = huaweiRequestId(c.get('requestId'));
     const audit = c.get('audit');
     audit.provider = 'huawei';
+    audit.requestId = requestId;
     const injectFault = async (operation: string, instanceId: string | undefined) => {
       const fault = options.faults.take({ provider: 'huawei', operation, instanceId });
       if (!fault) return;
