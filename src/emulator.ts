@@ -51,6 +51,9 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
+/** How long shutdown waits for open connections before cutting them. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
 /** The composition root: config -> store -> fixtures -> backend -> engine -> adapters -> HTTP. */
 export async function startEmulatorServer(config: EmulatorConfig, hooks: EmulatorHooks = {}): Promise<RunningEmulator> {
   const now = hooks.now ?? Date.now;
@@ -140,7 +143,13 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
   const stop = () =>
     (stopping ??= (async () => {
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Requests in flight may finish; a client holding a connection open (idle or mid-request)
+        // is cut after a grace period, since closing stops Node from enforcing the time limits.
+        const cut = setTimeout(() => server.closeAllConnections(), Math.min(config.requestTimeoutMs, SHUTDOWN_GRACE_MS));
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
         server.closeIdleConnections();
       });
       await engine.drain();

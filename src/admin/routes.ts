@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { EngineError } from '../engine/errors.js';
 import { FaultRuleError, type FaultRegistry } from '../faults.js';
 import { describeIssues, FixtureError, parseFixtures } from '../fixtures/load.js';
+import { abortedResponse, readBody, RequestAbortedError } from '../http/body.js';
 import type { AppEnv } from '../http/context.js';
 import { jsonResponse } from '../http/json.js';
 import type { Journal } from '../journal.js';
@@ -33,7 +34,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
 }
 
 async function jsonBody(c: Context<AppEnv>, { optional = false } = {}): Promise<unknown> {
-  const text = await c.req.text();
+  const text = new TextDecoder().decode(await readBody(c));
   if (text.trim() === '' && optional) return {};
   try {
     return JSON.parse(text) as unknown;
@@ -68,8 +69,9 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
     await next();
   });
   app.onError((error, c) => {
-    const response = toErrorResponse(error);
     const audit = c.get('audit');
+    if (error instanceof RequestAbortedError) return abortedResponse(audit, error);
+    const response = toErrorResponse(error);
     audit.errorCode = 'control_error';
     audit.detail = error.message;
     return response;

@@ -107,7 +107,7 @@ export class TaskStore {
     this.clearAllStmt = db.prepare<[]>('DELETE FROM tasks');
     // Both walk the primary key or created_at order; running tasks are never pruned.
     this.pruneCountStmt = db.prepare<[number]>(
-      "DELETE FROM tasks WHERE state <> 'running' AND seq <= (SELECT seq FROM tasks ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+      "DELETE FROM tasks WHERE state <> 'running' AND seq <= (SELECT seq FROM tasks WHERE state <> 'running' ORDER BY seq DESC LIMIT 1 OFFSET ?)",
     );
     this.pruneAgeStmt = db.prepare<[number]>("DELETE FROM tasks WHERE state <> 'running' AND created_at < ?");
   }

@@ -5,6 +5,7 @@ import type { AuthMode } from '../../config.js';
 import type { FaultRegistry } from '../../faults.js';
 import type { KillEngine } from '../../engine/kill-engine.js';
 import { EngineError } from '../../engine/errors.js';
+import { abortedResponse, readBody, RequestAbortedError } from '../../http/body.js';
 import { describeIssues } from '../../fixtures/load.js';
 import type { AppEnv } from '../../http/context.js';
 import type { Logger } from '../../log.js';
@@ -96,7 +97,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       // 1. Only GET and POST reach an RPC API.
       if (c.req.method !== 'GET' && c.req.method !== 'POST') throw alibabaErrors.actionNotFound(`${c.req.method} /`);
       // 2. Decode query and form body into parameters; never reuse the raw text.
-      const request = parseAlibabaRequest({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: new Uint8Array(await c.req.arrayBuffer()) });
+      const request = parseAlibabaRequest({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: await readBody(c) });
       audit.operation = request.action;
       // 3. Common parameters, then the version, then the action.
       if (!request.action) throw alibabaErrors.missingParameter('Action');
@@ -124,6 +125,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       const data = await operation.handle(params, { engine: options.engine, owner: principal?.accountUid, now });
       return successResponse(requestId, data);
     } catch (error) {
+      if (error instanceof RequestAbortedError) return abortedResponse(audit, error);
       const cloudError = toAlibabaError(error);
       if (cloudError.code === 'InternalError') options.log.error('internal error', { requestId, error: (error as Error).stack ?? String(error) });
       audit.errorCode = cloudError.code;

@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import type { AuthMode } from '../../config.js';
 import type { DbUserRegistry } from '../../engine/db-user-registry.js';
 import { EngineError } from '../../engine/errors.js';
+import { abortedResponse, readBody, RequestAbortedError } from '../../http/body.js';
 import type { FaultRegistry } from '../../faults.js';
 import type { KillEngine } from '../../engine/kill-engine.js';
 import type { AppEnv } from '../../http/context.js';
@@ -135,7 +136,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       // 1. The gateway refuses oversized bodies before anything else.
       const declared = Number(c.req.header('content-length') ?? 0);
       if (declared > MAX_BODY_BYTES) throw huaweiErrors.entityTooLarge(`body of ${declared} bytes is over 12 MB`);
-      const body = new Uint8Array(await c.req.arrayBuffer());
+      const body = await readBody(c);
       if (body.length > MAX_BODY_BYTES) throw huaweiErrors.entityTooLarge(`body of ${body.length} bytes is over 12 MB`);
       const url = new URL(c.req.url);
       const request: HuaweiRequest = {
@@ -184,6 +185,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       });
       return huaweiSuccess(requestId, result.body, result.status);
     } catch (error) {
+      if (error instanceof RequestAbortedError) return abortedResponse(audit, error);
       const cloudError = toHuaweiError(error);
       if (cloudError.code === 'DAS.200001') options.log.error('internal error', { requestId, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       audit.errorCode = cloudError.code;
