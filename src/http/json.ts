@@ -4,8 +4,14 @@
  */
 export function stringifyJson(value: unknown): string {
   const marker = '\u0000bigint:';
-  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? marker + v.toString() : v));
-  return text.replace(/"\\u0000bigint:(\d+)"/g, '$1');
+  let sawBigint = false;
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== 'bigint') return v;
+    sawBigint = true;
+    return marker + v.toString();
+  });
+  // The replace is only paid for by answers that carry ids.
+  return sawBigint ? text.replace(/"\\u0000bigint:(\d+)"/g, '$1') : text;
 }
 
 export function jsonResponse(body: unknown, status: number, headers: Record<string, string> = {}): Response {
