@@ -1,6 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { createAdaptorServer } from '@hono/node-server';
 import { ControlPlane } from './admin/control-plane.js';
 import { controlRoutes } from './admin/routes.js';
 import { MysqlBackend } from './backends/mysql.js';
@@ -15,6 +13,7 @@ import { loadFixtureFile } from './fixtures/load.js';
 import type { FixtureDocument } from './fixtures/schema.js';
 import { seedSessions } from './fixtures/seed.js';
 import { createApp } from './http/app.js';
+import { createHttpServer } from './http/server.js';
 import { randomIds, seededIds } from './ids.js';
 import { Journal } from './journal.js';
 import { createLogger, type LogSink } from './log.js';
@@ -25,7 +24,7 @@ import { ALIBABA_OPERATIONS, alibabaRouter } from './providers/alibaba/router.js
 import { HuaweiIdentities } from './providers/huawei/auth/identities.js';
 import { TokenStore } from './providers/huawei/auth/tokens.js';
 import { HUAWEI_ERROR_CODES } from './providers/huawei/errors.js';
-import { HUAWEI_OPERATIONS, huaweiNotFound, huaweiRouter } from './providers/huawei/router.js';
+import { huaweiGatewayRejection, HUAWEI_OPERATIONS, huaweiNotFound, huaweiRouter } from './providers/huawei/router.js';
 import { loadSecretKey, SecretBox } from './secrets.js';
 import { DbUserStore } from './store/db-users.js';
 import { countSeededRun, openDatabase } from './store/database.js';
@@ -121,11 +120,15 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
     notFound: (c) => huaweiNotFound(c.get('requestId'), c.req.method, c.req.path),
   });
 
-  // A client that dribbles its headers or never finishes its body loses its connection, not the others
-  // theirs. Node checks the limits on an interval: a tenth of the shorter one keeps them precise.
-  const headersTimeout = Math.min(config.headersTimeoutMs, config.requestTimeoutMs);
-  const serverOptions = { headersTimeout, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 10))) };
-  const server = createAdaptorServer({ fetch: app.fetch, serverOptions }) as Server;
+  const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const server = createHttpServer({
+    fetch: app.fetch,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    hostname: urlHost,
+    rejection: huaweiGatewayRejection,
+    log,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
@@ -137,7 +140,6 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
     throw error;
   });
   const port = (server.address() as AddressInfo).port;
-  const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -127,7 +127,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
     } catch (error) {
       if (error instanceof RequestAbortedError) return abortedResponse(audit, error);
       const cloudError = toAlibabaError(error);
-      if (cloudError.code === 'InternalError') options.log.error('internal error', { requestId, error: (error as Error).stack ?? String(error) });
+      if (cloudError.code === 'InternalError' && !audit.faultRuleId) options.log.error('internal error', { requestId, error: (error as Error).stack ?? String(error) });
       audit.errorCode = cloudError.code;
       audit.detail = cloudError.detail;
       return errorResponse(requestId, cloudError);

@@ -68,6 +68,7 @@ export const huaweiErrors = {
   invalidInstanceId: (detail: string) => das('DAS.200114', detail),
   internalError: (detail: string) => das('DAS.200001', detail),
   apiNotFound: (detail: string) => gateway('APIGW.0101', detail),
+  badRequest: (detail: string) => gateway('APIGW.0201', detail),
   entityTooLarge: (detail: string) => gateway('APIGW.0201', detail, 'Request entity too large.', 413),
   /** 401 with the detail the cloud appends: `x-auth-token not found`, `ak <AK> not exist`, `verify aksk signature fail`, ... */
   iamAuthentication: (cloudDetail: string, detail: string = cloudDetail) =>

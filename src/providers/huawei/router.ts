@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Hono, type Context } from 'hono';
 import type { AuthMode } from '../../config.js';
@@ -187,7 +188,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
     } catch (error) {
       if (error instanceof RequestAbortedError) return abortedResponse(audit, error);
       const cloudError = toHuaweiError(error);
-      if (cloudError.code === 'DAS.200001') options.log.error('internal error', { requestId, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      if (cloudError.code === 'DAS.200001' && !audit.faultRuleId) options.log.error('internal error', { requestId, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       audit.errorCode = cloudError.code;
       audit.detail = cloudError.detail;
       return huaweiErrorResponse(requestId, cloudError, language);
@@ -203,6 +204,13 @@ function toHuaweiError(error: unknown): HuaweiError {
   if (error instanceof HuaweiError) return error;
   if (error instanceof EngineError) return huaweiErrors.invalidParameter(error.message);
   return huaweiErrors.internalError(error instanceof Error ? error.message : String(error));
+}
+
+/** A request too broken to reach any route (no usable URL, refused by the HTTP parser): the gateway's 400. */
+export function huaweiGatewayRejection(detail: string): { body: string; requestId: string } {
+  const requestId = huaweiRequestId(randomUUID());
+  const error = huaweiErrors.badRequest(detail);
+  return { body: JSON.stringify({ error_code: error.code, error_msg: error.messageIn('en'), request_id: requestId }), requestId };
 }
 
 /** Anything no route claims: the gateway's "API does not exist". */

@@ -1,0 +1,51 @@
+import { createServer, STATUS_CODES, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import type { Logger } from '../log.js';
+
+export interface HttpServerOptions {
+  readonly fetch: (request: Request, env: unknown) => Response | Promise<Response>;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  /** Used as the Host of a request that names none (HTTP/1.0). */
+  readonly hostname: string;
+  /** The JSON body (and request id) answering a request too broken to reach a route. */
+  readonly rejection: (detail: string) => { readonly body: string; readonly requestId: string };
+  readonly log: Logger;
+}
+
+/**
+ * The node:http server. Requests too broken for the app (a Host that makes no URL, a request
+ * Node's parser refuses, headers over 16 KB, a client too slow) still get a JSON envelope, never
+ * a bare status line.
+ */
+export function createHttpServer(options: HttpServerOptions): Server {
+  const answer = (status: number, detail: string) => {
+    const { body, requestId } = options.rejection(detail);
+    options.log.info('request refused before routing', { id: requestId, status, detail });
+    return { status, body, requestId };
+  };
+  const listener = getRequestListener(options.fetch, {
+    hostname: options.hostname,
+    errorHandler: (error) => {
+      const { status, body, requestId } = answer(400, `unusable request: ${(error as Error).message}`);
+      return new Response(body, { status, headers: { 'content-type': 'application/json;charset=utf-8', 'x-request-id': requestId } });
+    },
+  });
+  // A client that dribbles its headers or never finishes its body loses its connection, not the others
+  // theirs. Node checks the limits on an interval: a tenth of the shorter one keeps them precise.
+  const headersTimeout = Math.min(options.headersTimeoutMs, options.requestTimeoutMs);
+  const server = createServer({ headersTimeout, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 10))) }, listener);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const { body, requestId } = answer(status, `refused by the HTTP parser: ${error.code ?? error.message}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json;charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
+  return server;
+}
