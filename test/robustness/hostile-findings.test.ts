@@ -1,7 +1,7 @@
 /**
- * Minimal reproductions of what the hostile-input properties found. Each test states what the
- * emulator should do; those under "Finding" FAIL until src/ is fixed. The property generators steer
- * clear of these inputs (with a pointer here) so that they keep guarding everything else meanwhile.
+ * Regression tests for what the hostile-input properties found (all fixed): minimal reproductions,
+ * each stating what the emulator does. The property generators steer clear of these inputs (with
+ * a pointer here), so these tests are what guards them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator.js';
@@ -30,9 +30,9 @@ describe('hostile-input findings', () => {
   const describeRaw = (request: string, r: RawResponse) => () => `request ${JSON.stringify(request)}\nanswer ${r.status} ${JSON.stringify(r.headers)} ${JSON.stringify(r.body.toString('utf8'))}`;
 
   /*
-   * Finding 1: requests node's HTTP parser accepts but @hono/node-server cannot turn into a URL get
-   * the adapter's own `400`, `content-type: text/plain`, empty body: no provider envelope, no
-   * request id. src/emulator.ts builds the server with `createAdaptorServer({ fetch, serverOptions })`,
+   * Finding 1 (fixed in src/http/server.ts): requests node's HTTP parser accepts but @hono/node-server
+   * cannot turn into a URL got the adapter's own `400`, `content-type: text/plain`, empty body: no
+   * provider envelope, no request id. src/emulator.ts builds the server with `createAdaptorServer({ fetch, serverOptions })`,
    * which passes neither `hostname` (the default host when a request has none) nor an `errorHandler`
    * to `getRequestListener`, so `newRequest()`'s RequestError ("Missing host header", "Invalid host
    * header", "Backslash in request path", an invalid URL from an asterisk-form target) ends in
