@@ -311,7 +311,7 @@ export function isNodeParserRefusal(response: RawResponse): boolean {
   if (response.body.length === 0) return response.status === 408 && response.headers['content-type'] === undefined;
   let body: unknown;
   try {
-    body = JSON.parse(response.body);
+    body = JSON.parse(response.body.toString('utf8'));
   } catch {
     return false;
   }
