@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { mysqlServerSchema } from './fixtures/schema.js';
 import { LOG_FORMATS, LOG_LEVELS } from './log.js';
+import { PACKAGE_ROOT } from './package-root.js';
 
 /** Where the bundled default fixtures live, whatever the working directory. */
-export const DEFAULT_FIXTURES = fileURLToPath(new URL('../fixtures/default.json', import.meta.url));
+export const DEFAULT_FIXTURES = join(PACKAGE_ROOT, 'fixtures', 'default.json');
 
 export const AUTH_MODES = ['enforce', 'log', 'off'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];

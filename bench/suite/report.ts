@@ -1,0 +1,77 @@
+/** The report model and its two renderings: aligned text for the terminal, markdown for bench/RESULTS.md. */
+
+export type Verdict = 'PASS' | 'MISS';
+
+export interface Row {
+  readonly figure: string;
+  /** The emulator's median. */
+  readonly value: string;
+  readonly reference?: string;
+  readonly ratio?: string;
+  readonly target?: string;
+  readonly verdict?: Verdict;
+}
+
+export interface Section {
+  readonly title: string;
+  /** How the summary names the section. */
+  readonly short: string;
+  readonly rows: readonly Row[];
+  /** Paragraphs after the table. */
+  readonly notes?: readonly string[];
+  /** A preformatted block after the notes (query plans). */
+  readonly code?: string;
+}
+
+export interface Report {
+  readonly title: string;
+  /** Lines describing the machine and the settings. */
+  readonly preamble: readonly string[];
+  readonly sections: readonly Section[];
+  readonly method: readonly string[];
+}
+
+const COLUMNS = ['figure', 'median', 'reference', 'ratio', 'target', 'result'] as const;
+const cells = (row: Row): string[] => [row.figure, row.value, row.reference ?? '', row.ratio ?? '', row.target ?? '', row.verdict ?? ''];
+
+export function misses(report: Report): Array<{ section: string; row: Row }> {
+  return report.sections.flatMap((section) => section.rows.filter((row) => row.verdict === 'MISS').map((row) => ({ section: section.short, row })));
+}
+
+function missSummary(report: Report): string[] {
+  const missed = misses(report);
+  const checked = report.sections.reduce((n, s) => n + s.rows.filter((r) => r.verdict).length, 0);
+  if (missed.length === 0) return [`All ${checked} targets met.`];
+  return [`${checked - missed.length} of ${checked} targets met. Missed:`, ...missed.map(({ section, row }) => `- ${section}: ${row.figure}: ${row.value}${row.ratio ? ` (${row.ratio})` : ''}, target ${row.target}`)];
+}
+
+export function renderText(report: Report): string {
+  const out: string[] = [report.title, '='.repeat(report.title.length), ...report.preamble, ''];
+  for (const section of report.sections) {
+    out.push(section.title, '-'.repeat(section.title.length));
+    const table = [[...COLUMNS], ...section.rows.map(cells)];
+    const widths = COLUMNS.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+    for (const row of table) out.push(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+    for (const note of section.notes ?? []) out.push('', note);
+    if (section.code) out.push('', section.code);
+    out.push('');
+  }
+  out.push('Summary', '-------', ...missSummary(report), '');
+  return out.join('\n');
+}
+
+const escapeCell = (text: string): string => text.replace(/\|/g, '\\|');
+
+export function renderMarkdown(report: Report): string {
+  const out: string[] = [`# ${report.title}`, '', ...report.preamble.map((line) => `${line}  `), ''];
+  out.push('## Summary', '', ...missSummary(report), '');
+  for (const section of report.sections) {
+    out.push(`## ${section.title}`, '', `| ${COLUMNS.join(' | ')} |`, `|${COLUMNS.map(() => '---').join('|')}|`);
+    for (const row of section.rows) out.push(`| ${cells(row).map(escapeCell).join(' | ')} |`);
+    for (const note of section.notes ?? []) out.push('', note);
+    if (section.code) out.push('', '```', section.code, '```');
+    out.push('');
+  }
+  out.push('## Method', '', ...report.method.map((line) => `- ${line}`), '');
+  return out.join('\n');
+}
