@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { Logger } from '../log.js';
 import type { DbCredentials, NodeRef, Session } from '../model.js';
 import { describeServer, type MysqlServer } from './mysql-url.js';
@@ -170,6 +170,8 @@ export class MysqlBackend implements SessionBackend {
     if (!server) throw new BackendError('other', `${node.instanceId} is not bound to a MySQL server`);
     let connection: Connection;
     try {
+      // Loaded on first use: an emulator with only simulated instances never pays for mysql2 at startup.
+      const { createConnection } = await import('mysql2/promise');
       connection = await createConnection({
         host: server.host,
         port: server.port,

@@ -5,10 +5,17 @@ export interface PolicyDocument {
 
 export type PolicyDecision = 'allow' | 'explicit_deny' | 'implicit_deny';
 
+/** Patterns (only ever from fixtures) compile once: they are checked on every call. */
+const compiled = new Map<string, RegExp>();
+
 /** Action names match case-insensitively, with `*` and `?` wildcards. */
 function actionMatches(pattern: string, action: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${regex}$`, 'i').test(action);
+  let regex = compiled.get(pattern);
+  if (!regex) {
+    regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    compiled.set(pattern, regex);
+  }
+  return regex.test(action);
 }
 
 /** An explicit Deny wins over any Allow; no matching Allow is an implicit deny. */

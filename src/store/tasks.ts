@@ -60,6 +60,9 @@ export interface TaskListFilter {
   readonly limit?: number;
 }
 
+/** How many tasks the read cache holds; the least recently stored goes first. */
+const CACHE_SIZE = 4096;
+
 /** Kill tasks and their per-session results. */
 export class TaskStore {
   private readonly insertTask;
@@ -73,6 +76,8 @@ export class TaskStore {
   private readonly listStmt;
   private readonly clearStmt;
   private readonly clearAllStmt;
+  /** Tasks read lately, as read: polls and result lookups of an unchanged task cost no query. Every write evicts. */
+  private readonly cache = new Map<string, StoredTask>();
   private readonly pruneCountStmt;
   private readonly pruneAgeStmt;
 
@@ -114,6 +119,7 @@ export class TaskStore {
 
   /** Forgets finished tasks beyond the newest `maxTasks`, or created before `olderThan` (ms). */
   prune({ maxTasks, olderThan }: { maxTasks?: number | undefined; olderThan?: number | undefined }): number {
+    this.cache.clear();
     return this.db.transaction(() => {
       let removed = 0;
       if (maxTasks !== undefined) removed += this.pruneCountStmt.run(maxTasks).changes;
@@ -129,6 +135,7 @@ export class TaskStore {
 
   /** Deletes the tasks (and results) of one instance, or all of them. */
   clear(instanceId?: string): void {
+    this.cache.clear();
     if (instanceId === undefined) this.clearAllStmt.run();
     else this.clearStmt.run(instanceId);
   }
@@ -163,6 +170,7 @@ export class TaskStore {
 
   /** Records what a task that was running on a real server found and did; it turns final. */
   complete(id: string, record: TaskCompletionRecord): void {
+    this.cache.delete(id);
     this.db.transaction(() => {
       const row = this.byId.get(id);
       if (!row || row.state !== 'running') return;
@@ -199,8 +207,14 @@ export class TaskStore {
   }
 
   get(id: string): StoredTask | undefined {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
     const row = this.byId.get(id);
-    return row ? this.hydrate(row) : undefined;
+    if (!row) return undefined;
+    const task = this.hydrate(row);
+    if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(id, task);
+    return task;
   }
 
   running(): StoredTask[] {
@@ -209,6 +223,7 @@ export class TaskStore {
 
   /** Records one more result poll: the first N polls still see RUNNING, the next one the final state. */
   countPoll(id: string, now: number): StoredTask | undefined {
+    this.cache.delete(id);
     const row = this.byId.get(id);
     if (!row || row.state !== 'running' || row.polls_left === null) return row && this.hydrate(row);
     if (row.polls_left <= 0) this.finishStmt.run(now, row.seq);
@@ -217,6 +232,7 @@ export class TaskStore {
   }
 
   finish(id: string, now: number): void {
+    this.cache.delete(id);
     const row = this.byId.get(id);
     if (row) this.finishStmt.run(now, row.seq);
   }

@@ -77,12 +77,13 @@ export function acs3Authenticator(deps: AuthenticatorDeps): Authenticator {
         { method: request.method, path: request.path, query: request.query, header: request.header, signedHeaders: auth.signedHeaders, hashedPayload },
         key.secret,
       );
-      const canonicalRequest = redactSecrets(computed.canonicalRequest);
+      // Redacted for the log, and only when there is a rejection to log.
+      const canonicalRequest = () => redactSecrets(computed.canonicalRequest);
       if (request.header('x-acs-content-sha256')[0] !== hashedPayload) {
-        return { kind: 'reject', key, canonicalRequest, error: alibabaErrors.signatureDoesNotMatch(computed.stringToSign, `x-acs-content-sha256 is not the SHA-256 of the body (${hashedPayload})`) };
+        return { kind: 'reject', key, canonicalRequest: canonicalRequest(), error: alibabaErrors.signatureDoesNotMatch(computed.stringToSign, `x-acs-content-sha256 is not the SHA-256 of the body (${hashedPayload})`) };
       }
       if (!sameSignature(computed.signature, auth.signature)) {
-        return { kind: 'reject', key, canonicalRequest, error: alibabaErrors.signatureDoesNotMatch(computed.stringToSign, 'V3 signature differs from the one computed with the AccessKey secret') };
+        return { kind: 'reject', key, canonicalRequest: canonicalRequest(), error: alibabaErrors.signatureDoesNotMatch(computed.stringToSign, 'V3 signature differs from the one computed with the AccessKey secret') };
       }
       if (!deps.nonces.remember(key.id, request.header('x-acs-signature-nonce')[0]!, now)) {
         return { kind: 'reject', key, error: alibabaErrors.nonceUsed(request.header('x-acs-signature-nonce')[0]!) };
