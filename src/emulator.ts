@@ -105,7 +105,11 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
   const faults = new FaultRegistry({ alibaba: { operations: ALIBABA_OPERATIONS, errorCodes: Object.keys(ALIBABA_ERRORS) }, huawei: { operations: HUAWEI_OPERATIONS, errorCodes: HUAWEI_ERROR_CODES } }, ids.fork('faults'));
   const journal = new Journal(config.journalSize);
   const control = new ControlPlane({ catalog, engine, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
-  const reset = () => control.reset();
+  let stopped = false;
+  const reset = () => {
+    if (stopped) throw new Error('this emulator has stopped: reset() needs a running one');
+    control.reset();
+  };
 
   const health = () => ({ version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends: catalog.hasBoundNodes() ? ['simulated', 'mysql'] : ['simulated'] });
   const app = createApp({
@@ -113,7 +117,7 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
     ids: ids.fork('requests'),
     journal,
     routes: [
-      { path: '/_emulator', app: controlRoutes({ control, faults, journal, health, adminToken: config.adminToken }) },
+      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, adminToken: config.adminToken }) },
       { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, log, now }) },
       { path: '/', app: alibabaRouter({ engine, faults, keys: accessKeys, auth: config.auth, log, now }) },
     ],
@@ -154,6 +158,7 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
         });
         server.closeIdleConnections();
       });
+      stopped = true;
       await engine.drain();
       const finished = engine.finishRunningTasks();
       if (finished > 0) log.info('finished running tasks on shutdown', { tasks: finished });

@@ -6,6 +6,9 @@ export interface NodeRef {
   readonly nodeId: string;
 }
 
+/** `node X of Y`, or `instance Y` for a single-node instance: for messages. */
+export const describeNode = (node: NodeRef): string => (node.nodeId ? `node ${node.nodeId} of ${node.instanceId}` : `instance ${node.instanceId}`);
+
 /** A processlist row. Ids are bigint because MySQL thread ids are unsigned 64-bit. */
 export interface Session {
   readonly id: bigint;

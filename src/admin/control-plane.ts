@@ -7,7 +7,7 @@ import type { FaultRegistry } from '../faults.js';
 import type { FixtureDocument, SessionFixture } from '../fixtures/schema.js';
 import { seedSessions } from '../fixtures/seed.js';
 import type { Journal } from '../journal.js';
-import type { NodeRef, Session, Task, TaskState } from '../model.js';
+import { describeNode, type NodeRef, type Session, type Task, type TaskState } from '../model.js';
 import type { DbUserStore } from '../store/db-users.js';
 import type { SessionListingStore } from '../store/session-listings.js';
 import type { SessionStore } from '../store/sessions.js';
@@ -74,8 +74,11 @@ export class ControlPlane {
 
   /** Makes another fixture document the loaded one, then resets everything to it. */
   loadFixtures(fixtures: FixtureDocument): void {
+    // A kill on a real server reads its binding as it goes: swapping the bindings under it could kill on another server.
+    if (this.options.engine.killsInFlight) throw new ControlError('conflict', 'a kill is running on a real server; load fixtures once it has finished');
+    const previous = this.options.catalog.all().map((i) => i.id);
     this.options.applyFixtures(fixtures);
-    for (const instance of this.options.catalog.all()) this.options.sessions.clearInstance(instance.id);
+    for (const id of new Set([...previous, ...this.options.catalog.all().map((i) => i.id)])) this.options.sessions.clearInstance(id);
     this.reset();
   }
 
@@ -97,14 +100,14 @@ export class ControlPlane {
   addSession(instanceId: string, nodeId: string | undefined, input: SessionInput): Session {
     const node = this.simulatedNode(instanceId, nodeId);
     const id = input.id ?? this.options.sessions.nextId(node.instanceId, node.nodeId);
-    if (this.options.sessions.get(node.instanceId, node.nodeId, id)) throw new ControlError('conflict', `session ${id} already exists on ${describe(node)}`);
+    if (this.options.sessions.get(node.instanceId, node.nodeId, id)) throw new ControlError('conflict', `session ${id} already exists on ${describeNode(node)}`);
     return this.store(node, id, input);
   }
 
   updateSession(instanceId: string, nodeId: string | undefined, sessionId: number, patch: SessionPatch): Session {
     const node = this.simulatedNode(instanceId, nodeId);
     const current = this.options.sessions.get(node.instanceId, node.nodeId, sessionId);
-    if (!current) throw new ControlError('not_found', `session ${sessionId} does not exist on ${describe(node)}`);
+    if (!current) throw new ControlError('not_found', `session ${sessionId} does not exist on ${describeNode(node)}`);
     const now = this.options.now();
     const currentTrx = current.trxId === null ? undefined : { id: current.trxId, startedSecondsAgo: Math.floor((now - (current.trxSinceMs ?? now)) / 1000) };
     const trx = patch.trx === null ? undefined : (patch.trx ?? currentTrx);
@@ -122,7 +125,7 @@ export class ControlPlane {
 
   removeSession(instanceId: string, nodeId: string | undefined, sessionId: number): void {
     const node = this.simulatedNode(instanceId, nodeId);
-    if (!this.options.sessions.delete(node.instanceId, node.nodeId, sessionId)) throw new ControlError('not_found', `session ${sessionId} does not exist on ${describe(node)}`);
+    if (!this.options.sessions.delete(node.instanceId, node.nodeId, sessionId)) throw new ControlError('not_found', `session ${sessionId} does not exist on ${describeNode(node)}`);
   }
 
   listTasks(filter: { provider?: string; instanceId?: string; state?: TaskState; limit?: number }): object[] {
@@ -176,7 +179,7 @@ export class ControlPlane {
   private simulatedNode(instanceId: string, nodeId: string | undefined): NodeRef {
     const node = this.node(instanceId, nodeId);
     const server = this.options.catalog.serverOf(node);
-    if (server) throw new ControlError('conflict', `${describe(node)} is bound to ${describeServer(server)}: its sessions are real, open or close connections there instead`);
+    if (server) throw new ControlError('conflict', `${describeNode(node)} is bound to ${describeServer(server)}: its sessions are real, open or close connections there instead`);
     return node;
   }
 
@@ -197,7 +200,6 @@ export class ControlPlane {
   }
 }
 
-const describe = (node: NodeRef) => (node.nodeId ? `node ${node.nodeId} of ${node.instanceId}` : `instance ${node.instanceId}`);
 
 /** A task as the control API shows it: provider-neutral, every field. */
 function renderTask(task: Task): object {

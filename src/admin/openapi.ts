@@ -20,7 +20,7 @@ export function openApiDocument(): object {
       securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } },
       responses: {
         Error: {
-          description: 'A refused request: 400 invalid_request, 401 unauthorized, 404 not_found, 409 conflict',
+          description: 'A refused request: 400 invalid_request, 401 unauthorized, 404 not_found, 409 conflict; 502 backend_unavailable when a bound server does not answer',
           content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } } } } },
         },
       },

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import { BackendError } from '../backends/session-backend.js';
 import { EngineError } from '../engine/errors.js';
 import { FaultRuleError, type FaultRegistry } from '../faults.js';
 import { describeIssues, FixtureError, parseFixtures } from '../fixtures/load.js';
@@ -8,6 +9,7 @@ import { abortedResponse, readBody, RequestAbortedError } from '../http/body.js'
 import type { AppEnv } from '../http/context.js';
 import { jsonResponse } from '../http/json.js';
 import type { Journal } from '../journal.js';
+import type { Logger } from '../log.js';
 import { ControlError, type ControlPlane } from './control-plane.js';
 import type { HealthInfo } from './health.js';
 import { openApiDocument } from './openapi.js';
@@ -15,6 +17,7 @@ import * as schemas from './schemas.js';
 
 export interface ControlRoutesOptions {
   readonly control: ControlPlane;
+  readonly log: Logger;
   readonly faults: FaultRegistry;
   readonly journal: Journal;
   readonly health: () => HealthInfo;
@@ -22,8 +25,8 @@ export interface ControlRoutesOptions {
   readonly adminToken: string | undefined;
 }
 
-/** The control API's error body: `{"error":{"code","message"}}` with a 4xx status. */
-const errorBody = (status: 400 | 401 | 404 | 409, code: string, message: string) => jsonResponse({ error: { code, message } }, status, status === 401 ? { 'www-authenticate': 'Bearer realm="das-emulator"' } : {});
+/** The control API's error body: `{"error":{"code","message"}}`, 4xx for the caller's mistakes. */
+const errorBody = (status: 400 | 401 | 404 | 409 | 500 | 502, code: string, message: string) => jsonResponse({ error: { code, message } }, status, status === 401 ? { 'www-authenticate': 'Bearer realm="das-emulator"' } : {});
 
 class BadRequest extends Error {}
 
@@ -72,6 +75,7 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
     const audit = c.get('audit');
     if (error instanceof RequestAbortedError) return abortedResponse(audit, error);
     const response = toErrorResponse(error);
+    if (response.status === 500) options.log.error('control plane error', { error: error.stack ?? error.message });
     audit.errorCode = 'control_error';
     audit.detail = error.message;
     return response;
@@ -164,5 +168,7 @@ function toErrorResponse(error: unknown): Response {
     return error.kind === 'conflict' ? errorBody(409, 'conflict', error.message) : errorBody(400, 'invalid_request', error.message);
   }
   if (error instanceof EngineError) return error.kind === 'task_not_found' ? errorBody(404, 'not_found', error.message) : errorBody(409, 'conflict', error.message);
-  throw error;
+  // A bound node's server did not answer a listing: not the caller's mistake, and not ours.
+  if (error instanceof BackendError) return errorBody(502, 'backend_unavailable', error.message);
+  return errorBody(500, 'internal_error', error instanceof Error ? error.message : String(error));
 }

@@ -78,13 +78,25 @@ function loginError(server: MysqlServer, error: MysqlError): BackendError {
   return new BackendError('other', `${where}: ${error.message}`);
 }
 
+/** A connection the emulator holds, with the server it is on (thread ids are unique per server only). */
+interface OwnConnection {
+  readonly raw: Connection;
+  readonly server: MysqlServer;
+  readonly key: string;
+}
+
+const ownKey = (server: MysqlServer, threadId: bigint | number) => `${server.host}:${server.port}/${threadId}`;
+
+/** How long closing a connection may wait for the server before the socket is simply destroyed. */
+const CLOSE_GRACE_MS = 1_000;
+
 /**
  * Sessions on a real MySQL or MariaDB server, through mysql2. Every connection is dedicated and
  * short-lived (the server may be at max_connections, where only one spare slot exists), and the
  * thread ids of all of them are kept so no listing ever offers the emulator's own connections.
  */
 export class MysqlBackend implements SessionBackend {
-  private readonly ownThreadIds = new Set<bigint>();
+  private readonly ownThreadIds = new Set<string>();
 
   constructor(private readonly options: MysqlBackendOptions) {}
 
@@ -120,11 +132,11 @@ export class MysqlBackend implements SessionBackend {
   }
 
   /** Ids still in the processlist, a Killed thread still rolling back included. */
-  private async stillListed(connection: Connection, ids: readonly bigint[]): Promise<bigint[]> {
+  private async stillListed(connection: OwnConnection, ids: readonly bigint[]): Promise<bigint[]> {
     const listed = new Set<string>();
     for (let i = 0; i < ids.length; i += 1000) {
       const literals = ids.slice(i, i + 1000).map(threadIdLiteral).join(',');
-      const [rows] = await connection.query<RowDataPacket[]>({ sql: `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE ID IN (${literals})`, timeout: this.options.connectTimeoutMs });
+      const rows = await this.query<RowDataPacket[]>(connection, `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE ID IN (${literals})`);
       for (const row of rows) listed.add(String(row.id));
     }
     return ids.filter((id) => listed.has(id.toString()));
@@ -132,47 +144,63 @@ export class MysqlBackend implements SessionBackend {
 
   private async open(node: NodeRef, account: DbCredentials): Promise<KillerConnection> {
     const connection = await this.openRaw(node, account);
-    const id = BigInt(connection.threadId);
-    const timeout = this.options.connectTimeoutMs;
+    const { server } = connection;
     const own = this.ownThreadIds;
     let listSql = WITH_TRANSACTIONS;
     return {
-      id,
+      id: BigInt(connection.raw.threadId),
       list: async () => {
         let rows: ProcesslistRow[];
         try {
-          [rows] = await connection.query<ProcesslistRow[]>({ sql: listSql, timeout });
+          rows = await this.query<ProcesslistRow[]>(connection, listSql);
         } catch (error) {
           // Without PROCESS, INNODB_TRX is closed to the account: list without transactions.
-          if ((error as MysqlError).errno !== ER_SPECIFIC_ACCESS_DENIED || listSql === WITHOUT_TRANSACTIONS) throw error;
+          if ((error as MysqlError).errno !== ER_SPECIFIC_ACCESS_DENIED || listSql === WITHOUT_TRANSACTIONS) throw queryError(server, error as MysqlError);
           listSql = WITHOUT_TRANSACTIONS;
-          [rows] = await connection.query<ProcesslistRow[]>({ sql: listSql, timeout });
+          rows = await this.query<ProcesslistRow[]>(connection, listSql).catch((retryError: unknown) => {
+            throw queryError(server, retryError as MysqlError);
+          });
         }
-        return rows.map(toSession).filter((s) => !own.has(s.id));
+        return rows.map(toSession).filter((s) => !own.has(ownKey(server, s.id)));
       },
       kill: async (sessionId: bigint): Promise<KillReply> => {
         try {
-          await connection.query({ sql: `KILL CONNECTION ${threadIdLiteral(sessionId)}`, timeout });
+          await this.query(connection, `KILL CONNECTION ${threadIdLiteral(sessionId)}`);
           return 'killed';
         } catch (error) {
           const errno = (error as MysqlError).errno;
           if (errno === 1094) return 'unknown_thread';
           if (errno === 1095) return 'not_owner';
-          throw error;
+          throw queryError(server, error as MysqlError);
         }
       },
       close: () => this.release(connection),
     };
   }
 
-  private async openRaw(node: NodeRef, account: DbCredentials): Promise<Connection> {
+  /**
+   * One statement under the query time limit. mysql2's timeout only gives up on the answer: the
+   * connection would keep the stuck command queued, so a timed-out or broken one is destroyed.
+   */
+  private async query<T>(connection: OwnConnection, sql: string): Promise<T> {
+    try {
+      const [rows] = await connection.raw.query({ sql, timeout: this.options.connectTimeoutMs });
+      return rows as T;
+    } catch (error) {
+      const failure = error as MysqlError & { fatal?: boolean };
+      if (failure.fatal || failure.code === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.raw.destroy();
+      throw error;
+    }
+  }
+
+  private async openRaw(node: NodeRef, account: DbCredentials): Promise<OwnConnection> {
     const server = this.options.serverOf(node);
     if (!server) throw new BackendError('other', `${node.instanceId} is not bound to a MySQL server`);
-    let connection: Connection;
+    let raw: Connection;
     try {
       // Loaded on first use: an emulator with only simulated instances never pays for mysql2 at startup.
       const { createConnection } = await import('mysql2/promise');
-      connection = await createConnection({
+      raw = await createConnection({
         host: server.host,
         port: server.port,
         user: account.user,
@@ -185,17 +213,31 @@ export class MysqlBackend implements SessionBackend {
       });
     } catch (error) {
       const failure = loginError(server, error as MysqlError);
-      this.options.log.warn('mysql connection failed', { server: describeServer({ host: server.host, port: server.port }), user: account.user, kind: failure.kind, reason: failure.message });
+      // The engine logs the consequence (a failed kill or listing) at warn level.
+      this.options.log.debug('mysql connection failed', { server: describeServer({ host: server.host, port: server.port }), user: account.user, kind: failure.kind, reason: failure.message });
       throw failure;
     }
     // A connection killed from elsewhere reports it as an event; without a listener it would crash the process.
-    connection.on('error', (error: MysqlError) => this.options.log.debug('mysql connection closed', { thread: connection.threadId, reason: error.code ?? error.message }));
-    this.ownThreadIds.add(BigInt(connection.threadId));
+    raw.on('error', (error: MysqlError) => this.options.log.debug('mysql connection closed', { thread: raw.threadId, reason: error.code ?? error.message }));
+    const connection = { raw, server, key: ownKey(server, raw.threadId) };
+    this.ownThreadIds.add(connection.key);
     return connection;
   }
 
-  private async release(connection: Connection): Promise<void> {
-    this.ownThreadIds.delete(BigInt(connection.threadId));
-    await connection.end().catch(() => connection.destroy());
+  /** Closes politely, or destroys the socket when the server does not answer; forgets the id only once it is closed. */
+  private async release(connection: OwnConnection): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS)));
+    const ended = await Promise.race([connection.raw.end().then(() => true, () => false), grace]);
+    clearTimeout(timer);
+    if (!ended) connection.raw.destroy();
+    this.ownThreadIds.delete(connection.key);
   }
+}
+
+/** A statement that failed after login: the server stopped answering, or refused it. */
+function queryError(server: MysqlServer, error: MysqlError): BackendError {
+  const where = describeServer({ host: server.host, port: server.port });
+  const unreachable = error.code === 'PROTOCOL_SEQUENCE_TIMEOUT' || (error.code !== undefined && UNREACHABLE_CODES.has(error.code));
+  return new BackendError(unreachable ? 'unreachable' : 'other', `${where}: ${error.code ?? ''} ${error.message}`.trim());
 }

@@ -1,6 +1,6 @@
 import { randomIds, type IdSource } from '../ids.js';
 import type { Logger } from '../log.js';
-import { finalStateOf, type DbCredentials, type NodeRef, type Outcome, type Session, type Task, type TaskFailure, type TaskResultItem } from '../model.js';
+import { describeNode, finalStateOf, type DbCredentials, type NodeRef, type Outcome, type Session, type Task, type TaskFailure, type TaskResultItem } from '../model.js';
 import { BackendError, type KillerConnection, type SessionBackend } from '../backends/session-backend.js';
 import type { SessionListingStore, StoredListing } from '../store/session-listings.js';
 import type { StoredTask, TaskStore } from '../store/tasks.js';
@@ -60,10 +60,6 @@ export class KillEngine {
 
   private get ids(): IdSource {
     return this.options.ids ?? randomIds;
-  }
-
-  get catalog(): Catalog {
-    return this.options.catalog;
   }
 
   /** The instance, if it exists and belongs to the given cloud account (any account when owner is undefined). */
@@ -158,7 +154,8 @@ export class KillEngine {
     if (this.createdSincePrune >= PRUNE_EVERY) this.applyRetention();
     for (const task of tasks) this.options.log.debug('kill task created', { task: task.id, instance: task.instanceId, node: task.nodeId || undefined, state: task.state, outcomes: outcomeCounts(task.results) });
     if (live.length === 0) return { tasks, settled: Promise.resolve(tasks) };
-    const settled = this.track(this.runLive(live, request)).then(() => tasks.map((t) => this.options.tasks.get(t.id)!));
+    // A reset during the kill deletes the rows: the tasks as created are then all that is left.
+    const settled = this.track(this.runLive(live, request)).then(() => tasks.map((t) => this.options.tasks.get(t.id) ?? t));
     // Alibaba callers never wait for the kill; a failure is logged, and must not surface unhandled.
     settled.catch((error: unknown) => this.options.log.error('kill job failed', { reason: (error as Error).message }));
     return { tasks, settled };
@@ -170,6 +167,11 @@ export class KillEngine {
     const { maxTasks, maxAgeMs } = this.options.retention ?? {};
     if (maxTasks === undefined && maxAgeMs === undefined) return 0;
     return this.options.tasks.prune({ maxTasks, olderThan: maxAgeMs === undefined ? undefined : this.options.now() - maxAgeMs });
+  }
+
+  /** Whether a kill is still running on a real server (fixtures cannot be swapped under it). */
+  get killsInFlight(): boolean {
+    return this.inFlight.size > 0;
   }
 
   /** Waits for every kill still running on a real server. */
@@ -379,7 +381,6 @@ interface NodeKill {
 
 const outcomeCounts = (results: readonly TaskResultItem[]) => results.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.outcome]: (acc[r.outcome] ?? 0) + 1 }), {});
 
-const describeNode = (node: NodeRef) => (node.nodeId ? `node ${node.nodeId} of ${node.instanceId}` : `instance ${node.instanceId}`);
 
 /** A requested id the listing does not have: all that is known of it is its id. */
 function goneSession(id: bigint): Session {

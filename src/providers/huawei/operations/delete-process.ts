@@ -39,9 +39,11 @@ export const deleteProcess: HuaweiOperation = {
       filter: { user: filters.user, database: filters.database },
     });
     // The cloud answers once the kills are issued and done (or the kill timeout passed).
-    const [task] = await settled;
-    if (task?.failure?.kind === 'bad_account') throw huaweiErrors.authenticationFailed(task.failure.message);
-    if (task?.failure) throw huaweiErrors.internalError(`kill task ${task.id} could not reach instance ${instance.id}: ${task.failure.message}`);
+    const tasks = await settled;
+    const rejected = tasks.find((t) => t.failure?.kind === 'bad_account');
+    if (rejected) throw huaweiErrors.authenticationFailed(rejected.failure!.message);
+    const failed = tasks.find((t) => t.failure);
+    if (failed) throw huaweiErrors.internalError(`kill task ${failed.id} could not reach instance ${instance.id}: ${failed.failure!.message}`);
     return { body: {} };
   },
 };
