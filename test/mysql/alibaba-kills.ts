@@ -202,6 +202,31 @@ export function alibabaFailureSuite(): void {
       const done = (await client.call('GetMySQLAllSessionAsync', { InstanceId: RDS, ResultId: first.ResultId })).Data as Record<string, any>;
       expect(done).toMatchObject({ IsFinish: true, Complete: false, Fail: true, State: 'FAIL' });
       expect(done.SessionData).toBeUndefined();
+      // The control plane cannot list it either: 502, in its own envelope.
+      const sessions = await fetch(`${emulator.url}/_emulator/instances/${RDS}/sessions`);
+      expect(sessions.status).toBe(502);
+      expect(((await sessions.json()) as { error: { code: string } }).error.code).toBe('backend_unavailable');
+    } finally {
+      await emulator.stop();
+    }
+  });
+
+  it('refuses to load fixtures while a kill runs on a real server (409), and loads them once it ended', async () => {
+    const emulator = await startTestEmulator({ mysqlUrl: TEST_MYSQL_URL });
+    try {
+      const killer = await scope.createUser('loader', 'kill-any');
+      const big = await scope.inTransaction(app, shop, 2 ** 17);
+      const client = dasClient('openapi-v3', emulator.url);
+      const taskId = (await client.call('CreateKillInstanceSessionTask', { InstanceId: RDS, DbUser: killer.user, DbUserPassword: killer.password, KillAllSessions: false, SessionIds: `[${Number(big.id)}]` })).Data as string;
+      const load = () => fetch(`${emulator.url}/_emulator/fixtures`, { method: 'POST', body: JSON.stringify(defaultFixtures()) });
+      const refused = await load();
+      expect(refused.status).toBe(409);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('conflict');
+      let data: Record<string, any>;
+      do data = (await client.call('GetKillInstanceSessionTaskResult', { InstanceId: RDS, TaskId: taskId })).Data;
+      while (data.TaskState === 'RUNNING');
+      expect(data.TaskState).toBe('SUCCESS');
+      expect((await load()).status).toBe(200);
     } finally {
       await emulator.stop();
     }
