@@ -10,6 +10,7 @@ export interface MysqlBackendOptions {
   readonly serverOf: (node: NodeRef) => MysqlServer | undefined;
   /** The account the cloud's own service lists with (the node's maintenance account). */
   readonly serviceAccountOf: (node: NodeRef) => DbCredentials;
+  /** The connect timeout, also the limit of every statement (they are all cheap: listings and KILLs). */
   readonly connectTimeoutMs: number;
   readonly log: Logger;
 }

@@ -186,7 +186,7 @@ export class KillEngine {
    */
   recoverInterruptedTasks(): number {
     const now = this.options.now();
-    const interrupted = this.options.tasks.running().filter((t) => t.pollsLeft === null && t.finishAt === null);
+    const interrupted = this.options.tasks.running().filter(killsOnRealServer);
     for (const task of interrupted) {
       this.options.tasks.complete(task.id, { sessionIds: task.sessionIds, results: [], finalState: 'error', failure: { kind: 'other_error', message: INTERRUPTED }, finishedAt: now });
     }
@@ -240,7 +240,7 @@ export class KillEngine {
     const task = this.options.tasks.get(taskId);
     if (!task) throw new EngineError('task_not_found', `task ${taskId} does not exist`);
     if (task.state !== 'running') throw new EngineError('task_not_running', `task ${taskId} already ended ${task.state.toUpperCase()}`);
-    if (task.pollsLeft === null && task.finishAt === null) throw new EngineError('task_on_real_server', `task ${taskId} is killing on a real server; it ends when its sessions are gone or the kill timeout passes`);
+    if (killsOnRealServer(task)) throw new EngineError('task_on_real_server', `task ${taskId} is killing on a real server; it ends when its sessions are gone or the kill timeout passes`);
     this.options.tasks.finish(taskId, this.options.now());
     return this.options.tasks.get(taskId)!;
   }
@@ -378,6 +378,12 @@ interface NodeKill {
   readonly results: TaskResultItem[];
   readonly failure: TaskFailure | undefined;
 }
+
+/**
+ * A RUNNING task with no transition rule is one whose kill runs on a real server: it ends when the
+ * kill does (simulated tasks are RUNNING only under a polls or delay rule).
+ */
+const killsOnRealServer = (task: StoredTask): boolean => task.state === 'running' && task.pollsLeft === null && task.finishAt === null;
 
 const outcomeCounts = (results: readonly TaskResultItem[]) => results.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.outcome]: (acc[r.outcome] ?? 0) + 1 }), {});
 
