@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { mysqlServerSchema } from './fixtures/schema.js';
 import { LOG_FORMATS, LOG_LEVELS } from './log.js';
-import { PACKAGE_ROOT } from './package-root.js';
+import { PACKAGE_ROOT } from './package.js';
 
 /** Where the bundled default fixtures live, whatever the working directory. */
 export const DEFAULT_FIXTURES = join(PACKAGE_ROOT, 'fixtures', 'default.json');

@@ -31,7 +31,7 @@ import { countSeededRun, openDatabase } from './store/database.js';
 import { SessionListingStore } from './store/session-listings.js';
 import { SessionStore } from './store/sessions.js';
 import { TaskStore } from './store/tasks.js';
-import { VERSION } from './version.js';
+import { VERSION } from './package.js';
 
 export interface EmulatorHooks {
   /** The clock every layer reads (tests replay signed requests at their recorded time). */

@@ -5,7 +5,7 @@ import type { DbUserRegistry } from '../engine/db-user-registry.js';
 import type { KillEngine } from '../engine/kill-engine.js';
 import type { FaultRegistry } from '../faults.js';
 import type { FixtureDocument, SessionFixture } from '../fixtures/schema.js';
-import { seedSessions } from '../fixtures/seed.js';
+import { seedSessions, storedSession } from '../fixtures/seed.js';
 import type { Journal } from '../journal.js';
 import { describeNode, type NodeRef, type Session, type Task, type TaskState } from '../model.js';
 import type { DbUserStore } from '../store/db-users.js';
@@ -144,20 +144,7 @@ export class ControlPlane {
 
   private store(node: NodeRef, id: number, input: Omit<SessionInput, 'id'>): Session {
     const now = this.options.now();
-    const stored = {
-      instanceId: node.instanceId,
-      nodeId: node.nodeId,
-      id,
-      user: input.user,
-      host: input.host,
-      db: input.db,
-      command: input.command,
-      state: input.state,
-      info: input.info,
-      sinceMs: now - input.time * 1000,
-      trxId: input.trx?.id ?? null,
-      trxSinceMs: input.trx ? now - input.trx.startedSecondsAgo * 1000 : null,
-    };
+    const stored = storedSession(node, id, input, now);
     this.options.sessions.put(stored);
     return toSession(stored, now);
   }

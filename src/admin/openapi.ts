@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { VERSION } from '../version.js';
+import { VERSION } from '../package.js';
 import * as schemas from './schemas.js';
 
 const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) } } });

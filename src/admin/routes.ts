@@ -11,9 +11,16 @@ import { jsonResponse } from '../http/json.js';
 import type { Journal } from '../journal.js';
 import type { Logger } from '../log.js';
 import { ControlError, type ControlPlane } from './control-plane.js';
-import type { HealthInfo } from './health.js';
 import { openApiDocument } from './openapi.js';
 import * as schemas from './schemas.js';
+
+/** What `GET /_emulator/health` reports besides `status` and `ready`. */
+export interface HealthInfo {
+  readonly version: string;
+  readonly providers: readonly string[];
+  readonly store: string;
+  readonly backends: readonly string[];
+}
 
 export interface ControlRoutesOptions {
   readonly control: ControlPlane;

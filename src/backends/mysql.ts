@@ -64,15 +64,15 @@ function toSession(row: ProcesslistRow): Session {
   };
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST']);
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT']);
 
 interface MysqlError extends Error {
   code?: string;
   errno?: number;
 }
 
-/** MySQL's answer to a login, in the backend's vocabulary: 1045 is a bad account, no answer is unreachable. */
-function loginError(server: MysqlServer, error: MysqlError): BackendError {
+/** A failure from the server, in the backend's vocabulary: 1045 is a bad account, no answer is unreachable. */
+function backendError(server: MysqlServer, error: MysqlError): BackendError {
   const where = describeServer({ host: server.host, port: server.port });
   if (error.errno === 1045 || error.errno === 1698 || error.code === 'ER_ACCESS_DENIED_ERROR') return new BackendError('access_denied', error.message);
   if (error.code && UNREACHABLE_CODES.has(error.code)) return new BackendError('unreachable', `${where} did not answer: ${error.code} ${error.message}`);
@@ -156,10 +156,10 @@ export class MysqlBackend implements SessionBackend {
           rows = await this.query<ProcesslistRow[]>(connection, listSql);
         } catch (error) {
           // Without PROCESS, INNODB_TRX is closed to the account: list without transactions.
-          if ((error as MysqlError).errno !== ER_SPECIFIC_ACCESS_DENIED || listSql === WITHOUT_TRANSACTIONS) throw queryError(server, error as MysqlError);
+          if ((error as MysqlError).errno !== ER_SPECIFIC_ACCESS_DENIED || listSql === WITHOUT_TRANSACTIONS) throw backendError(server, error as MysqlError);
           listSql = WITHOUT_TRANSACTIONS;
           rows = await this.query<ProcesslistRow[]>(connection, listSql).catch((retryError: unknown) => {
-            throw queryError(server, retryError as MysqlError);
+            throw backendError(server, retryError as MysqlError);
           });
         }
         return rows.map(toSession).filter((s) => !own.has(ownKey(server, s.id)));
@@ -172,7 +172,7 @@ export class MysqlBackend implements SessionBackend {
           const errno = (error as MysqlError).errno;
           if (errno === 1094) return 'unknown_thread';
           if (errno === 1095) return 'not_owner';
-          throw queryError(server, error as MysqlError);
+          throw backendError(server, error as MysqlError);
         }
       },
       close: () => this.release(connection),
@@ -213,7 +213,7 @@ export class MysqlBackend implements SessionBackend {
         connectAttributes: { program_name: 'das-emulator' },
       });
     } catch (error) {
-      const failure = loginError(server, error as MysqlError);
+      const failure = backendError(server, error as MysqlError);
       // The engine logs the consequence (a failed kill or listing) at warn level.
       this.options.log.debug('mysql connection failed', { server: describeServer({ host: server.host, port: server.port }), user: account.user, kind: failure.kind, reason: failure.message });
       throw failure;
@@ -234,11 +234,4 @@ export class MysqlBackend implements SessionBackend {
     if (!ended) connection.raw.destroy();
     this.ownThreadIds.delete(connection.key);
   }
-}
-
-/** A statement that failed after login: the server stopped answering, or refused it. */
-function queryError(server: MysqlServer, error: MysqlError): BackendError {
-  const where = describeServer({ host: server.host, port: server.port });
-  const unreachable = error.code === 'PROTOCOL_SEQUENCE_TIMEOUT' || (error.code !== undefined && UNREACHABLE_CODES.has(error.code));
-  return new BackendError(unreachable ? 'unreachable' : 'other', `${where}: ${error.code ?? ''} ${error.message}`.trim());
 }

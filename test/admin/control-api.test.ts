@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator.js';
-import { VERSION } from '../../src/version.js';
+import { VERSION } from '../../src/package.js';
 import { dasClient, type DasClient } from '../alibaba/clients.js';
 import { DB_USERS, huaweiClient, PROCESS, PROJECT, registerDbUser, type DasCoreClient } from '../huawei/client.js';
 import { startTestEmulator } from '../support/emulator.js';

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { DbUserRecord } from '../../src/store/db-users.js';
 import type { FaultRule } from '../../src/faults.js';
 import type { JournalEntry } from '../../src/journal.js';
 import type { DasClient } from '../alibaba/clients.js';
@@ -73,14 +74,8 @@ export interface InstanceView {
   readonly nodes: readonly NodeView[];
 }
 
-export interface DbUserView {
-  readonly id: string;
-  readonly owner: string;
-  readonly instanceId: string;
-  readonly username: string;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-}
+/** Registered DB users appear in state as the store records them (never with a password). */
+export type DbUserView = DbUserRecord;
 
 export interface StateView {
   readonly instances: readonly InstanceView[];

@@ -21,6 +21,7 @@ import {
   check,
   checkAlibabaAnswer,
   checkHuaweiAnswer,
+  checkRawCase,
   describeExchange,
   expectHealthy,
   extraHeaders,
@@ -30,10 +31,8 @@ import {
   HttpClient,
   huaweiLanguage,
   invalidUtf8,
-  isNodeParserRefusal,
   newestTaskId,
   propertyTimeout,
-  rawExchange,
   rawRequestCase,
   type Reply,
   safeHeaderValue,
@@ -44,8 +43,8 @@ import {
   storeSnapshot,
   strictEncode,
   type Verdict,
-  type WireRequest,
   wellFormed,
+  type WireRequest,
 } from './hostile-arbitraries.js';
 
 const VERSION = '2020-01-16';
@@ -642,16 +641,7 @@ describe('hostile input: Alibaba RPC, auth enforced, against the CLI process', (
     await fc.assert(
       fc.asyncProperty(rawRequestCase(paths, client.hostHeader), async (rawCase) => {
         cases++;
-        const result = await rawExchange(client.port, rawCase.chunks, { halfClose: rawCase.halfClose, waitMs: 6000 });
-        const context = () => `${rawCase.description}\nsent: ${JSON.stringify(Buffer.concat(rawCase.chunks).toString('latin1').slice(0, 800))}\ngot: ${JSON.stringify(result.raw.toString('latin1').slice(0, 1500))}`;
-        check(result.closedByServer || result.responses.length > 0, () => `no answer and the connection still open after 6 s (a hang)\n${context()}`);
-        for (const response of result.responses) {
-          if (response.status < 200 || isNodeParserRefusal(response)) continue;
-          const answer = { status: response.status, headers: response.headers, text: response.body.toString('utf8') };
-          if (response.headers['x-acs-request-id'] !== undefined) checkAlibabaAnswer(answer, rawCase.method, context);
-          else checkHuaweiAnswer(answer, { method: rawCase.method, path: originForm(rawCase.target), language: huaweiLanguage(rawCase.language) }, context);
-        }
-        check(!cli.hasExited, () => `the emulator process exited\n${context()}\nstderr: ${cli.stderr}`);
+        await checkRawCase(client.port, rawCase, cli, originForm);
       }),
       fuzzParameters(RUNS.rawSocket),
     );

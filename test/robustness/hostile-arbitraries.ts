@@ -746,3 +746,21 @@ export function rawRequestCase(targets: fc.Arbitrary<string>, host: string): fc.
       };
     });
 }
+
+/**
+ * Sends one raw case and checks what came back: an answer or a close (never a hang), every answer
+ * in a provider's envelope (or the parser refusal), and the emulator process still alive.
+ * `pathOf` gives the path the Huawei check should see for the case's request target.
+ */
+export async function checkRawCase(port: number, rawCase: RawCase, cli: { readonly hasExited: boolean; readonly stderr: string }, pathOf: (target: string) => string): Promise<void> {
+  const result = await rawExchange(port, rawCase.chunks, { halfClose: rawCase.halfClose, waitMs: 6000 });
+  const context = () => `${rawCase.description}\nsent: ${JSON.stringify(Buffer.concat(rawCase.chunks).toString('latin1').slice(0, 800))}\ngot: ${JSON.stringify(result.raw.toString('latin1').slice(0, 1500))}`;
+  check(result.closedByServer || result.responses.length > 0, () => `no answer and the connection still open after 6 s (a hang)\n${context()}`);
+  for (const response of result.responses) {
+    if (response.status < 200 || isNodeParserRefusal(response)) continue;
+    const answer = { status: response.status, headers: response.headers, text: response.body.toString('utf8') };
+    if (response.headers['x-acs-request-id'] !== undefined) checkAlibabaAnswer(answer, rawCase.method, context);
+    else checkHuaweiAnswer(answer, { method: rawCase.method, path: pathOf(rawCase.target), language: huaweiLanguage(rawCase.language) }, context);
+  }
+  check(!cli.hasExited, () => `the emulator process exited\n${context()}\nstderr: ${cli.stderr}`);
+}

@@ -23,6 +23,7 @@ import {
   check,
   checkAlibabaAnswer,
   checkHuaweiAnswer,
+  checkRawCase,
   deeplyNested,
   describeExchange,
   expectHealthy,
@@ -33,11 +34,9 @@ import {
   HttpClient,
   huaweiLanguage,
   invalidUtf8,
-  isNodeParserRefusal,
   newestTaskId,
-  propertyTimeout,
   nonObjectJson,
-  rawExchange,
+  propertyTimeout,
   rawRequestCase,
   type Reply,
   safeHeaderValue,
@@ -49,7 +48,6 @@ import {
   strictEncode,
   type Verdict,
   type WireRequest,
-  wellFormed,
 } from './hostile-arbitraries.js';
 
 const PROJECT = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
@@ -765,17 +763,7 @@ describe('hostile input: Huawei DAS, auth enforced, against the CLI process', ()
     await fc.assert(
       fc.asyncProperty(rawRequestCase(paths, client.hostHeader), async (rawCase) => {
         cases++;
-        const result = await rawExchange(client.port, rawCase.chunks, { halfClose: rawCase.halfClose, waitMs: 6000 });
-        const context = () => `${rawCase.description}\nsent: ${JSON.stringify(Buffer.concat(rawCase.chunks).toString('latin1').slice(0, 800))}\ngot: ${JSON.stringify(result.raw.toString('latin1').slice(0, 1500))}`;
-        check(result.closedByServer || result.responses.length > 0, () => `no answer and the connection still open after 6 s (a hang)\n${context()}`);
-        for (const response of result.responses) {
-          if (response.status < 200 || isNodeParserRefusal(response)) continue;
-          const answer = { status: response.status, headers: response.headers, text: response.body.toString('utf8') };
-          const path = /^https?:\/\//.test(rawCase.target) ? new URL(rawCase.target).pathname : rawCase.target;
-          if (response.headers['x-acs-request-id'] !== undefined) checkAlibabaAnswer(answer, rawCase.method, context);
-          else checkHuaweiAnswer(answer, { method: rawCase.method, path, language: huaweiLanguage(rawCase.language) }, context);
-        }
-        check(!cli.hasExited, () => `the emulator process exited\n${context()}\nstderr: ${cli.stderr}`);
+        await checkRawCase(client.port, rawCase, cli, (target) => (/^https?:\/\//.test(target) ? new URL(target).pathname : target));
       }),
       fuzzParameters(RUNS.rawSocket),
     );
