@@ -19,7 +19,9 @@ describe('Alibaba endpoint with auth off: parameter rules, each rejection saying
     ['DbUser missing', { DbUser: undefined }, /DbUser is mandatory/],
     ['DbUserPassword missing', { DbUserPassword: undefined }, /DbUserPassword is mandatory/],
     ['KillAllSessions missing', { KillAllSessions: undefined }, /KillAllSessions is mandatory/],
-    ['KillAllSessions=yes', { KillAllSessions: 'yes' }, /KillAllSessions must be true or false/],
+    ['KillAllSessions=yes', { KillAllSessions: 'yes' }, /KillAllSessions must be true or false, got "yes"/],
+    ['KillAllSessions=1', { KillAllSessions: '1' }, /KillAllSessions must be true or false, got "1"/],
+    ['KillAllSessions with spaces', { KillAllSessions: ' true' }, /KillAllSessions must be true or false, got " true"/],
     ['SessionIds not an array', { SessionIds: '101' }, /SessionIds is not a JSON array/],
     ['SessionIds negative', { SessionIds: '[-1]' }, /not an integer in \[0, 2\^64-1\]/],
     ['SessionIds 2^64', { SessionIds: '[18446744073709551616]' }, /not an integer in \[0, 2\^64-1\]/],
@@ -38,6 +40,18 @@ describe('Alibaba endpoint with auth off: parameter rules, each rejection saying
     expect(res.status).toBe(400);
     expect(res.json()).toMatchObject({ Code: 'InvalidParams', Message: 'The request parameters are invalid.' });
     expect(res.headers['x-emulator-error-detail']).toMatch(detail);
+  });
+
+  it.each(['true', 'True', 'TRUE', 'tRuE', 'false', 'False', 'FALSE'])('reads KillAllSessions=%s as the boolean it names, as Python clients send str(bool)', async (text) => {
+    const all = text.toLowerCase() === 'true';
+    const created = await rawRequest(emulator.url, { method: 'POST', path: rpc({ ...KILL, KillAllSessions: text, ...(all ? { SessionIds: '' } : {}) }) });
+    expect(created.status).toBe(200);
+    const result = await rawRequest(emulator.url, { path: rpc({ Action: 'GetKillInstanceSessionTaskResult', InstanceId: 'rm-emulator0001', TaskId: created.json().Data }) });
+    const killed = result.json().Data.Result.map((r: { Id: number }) => r.Id);
+    // All sessions: every user session of the instance is a target; false: only the one asked for.
+    if (all) expect(killed.length).toBeGreaterThan(1);
+    else expect(killed).toEqual([101]);
+    emulator.reset();
   });
 
   it('answers a missing Action or Version with MissingParameter', async () => {

@@ -96,11 +96,15 @@ export const ignoredUsersParam = z.string().transform((text, ctx): string[] => {
   return items.map((item) => item.text);
 });
 
-/** Booleans travel as the strings `true` / `false`. */
+/**
+ * Booleans travel as `true` / `false`, except from the Python clients, which send `str(bool)`:
+ * `True` / `False`. The gateway reads them without regard to letter case.
+ */
 export const booleanParam = (name: string) =>
   z.string().transform((text, ctx) => {
-    if (text === 'true') return true;
-    if (text === 'false') return false;
+    const lower = text.toLowerCase();
+    if (lower === 'true') return true;
+    if (lower === 'false') return false;
     ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got ${JSON.stringify(text)}` });
     return z.NEVER;
   });
