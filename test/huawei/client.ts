@@ -1,4 +1,4 @@
-import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core';
+import { BasicCredentials, Region } from '@huaweicloud/huaweicloud-sdk-core';
 import { ClientBuilder } from '@huaweicloud/huaweicloud-sdk-core/ClientBuilder.js';
 import type { HcClient } from '@huaweicloud/huaweicloud-sdk-core/HcClient.js';
 
@@ -24,7 +24,20 @@ export interface DasCoreClient {
 /** The SDK core pointed at the emulator, as DasClient.newBuilder() builds it (no region, so no IAM lookup). */
 export function huaweiClient(endpoint: string, key = FULL, projectId = PROJECT): DasCoreClient {
   const credentials = new BasicCredentials().withAk(key.ak).withSk(key.sk).withProjectId(projectId);
-  const hc = new ClientBuilder<HcClient>((h: HcClient) => h).withCredential(credentials).withEndpoint(endpoint).withOptions({ customUserAgent: 'das-emulator-tests' }).build();
+  return coreClient(new ClientBuilder<HcClient>((h: HcClient) => h).withCredential(credentials).withEndpoint(endpoint));
+}
+
+/**
+ * Built as the vendors' samples build clients: a region and no project id, so the core first asks
+ * IAM (`withIamEndpoint`) for the region's project. The region's endpoint is the emulator.
+ */
+export function huaweiRegionClient(endpoint: string, regionId: string, key = FULL): DasCoreClient {
+  const credentials = new BasicCredentials().withAk(key.ak).withSk(key.sk).withIamEndpoint(endpoint);
+  return coreClient(new ClientBuilder<HcClient>((h: HcClient) => h).withCredential(credentials).withRegion(new Region(regionId, endpoint)));
+}
+
+function coreClient(builder: ClientBuilder<HcClient>): DasCoreClient {
+  const hc = builder.withOptions({ customUserAgent: 'das-emulator-tests' }).build();
   return {
     async send(request) {
       const headers: Record<string, string> = { 'Content-Type': 'application/json' };

@@ -17,6 +17,9 @@ import { createToken } from './auth/token-route.js';
 import type { TokenStore } from './auth/tokens.js';
 import { huaweiErrorResponse, huaweiRequestId, huaweiSuccess } from './envelope.js';
 import { HuaweiError, huaweiErrors, injectedHuaweiError } from './errors.js';
+import type { KeystoneOperation, KeystoneResult } from './iam/keystone.js';
+import { keystoneListProjects } from './iam/keystone-list-projects.js';
+import { keystoneListRegions } from './iam/keystone-list-regions.js';
 import { deleteDbUser, listDbUsers, registerDbUser, showDbUser, updateDbUser } from './operations/db-users.js';
 import { deleteProcess } from './operations/delete-process.js';
 import { listProcesses } from './operations/list-processes.js';
@@ -28,6 +31,8 @@ export const MAX_BODY_BYTES = 12 * 1024 * 1024;
 const PROJECT_ID = /^[0-9a-f]{32}$/;
 
 const OPERATIONS: readonly HuaweiOperation[] = [deleteProcess, listProcesses, registerDbUser, listDbUsers, showDbUser, updateDbUser, deleteDbUser, showQuotas];
+/** IAM's Keystone reads that region-built SDK clients make before their first DAS call. */
+const KEYSTONE_OPERATIONS: readonly KeystoneOperation[] = [keystoneListProjects, keystoneListRegions];
 
 interface Route {
   readonly operation: HuaweiOperation;
@@ -62,7 +67,7 @@ function match(method: string, path: string): { operation: HuaweiOperation; para
 }
 
 /** The operations this adapter answers (IAM's token route included), for fault rules and the journal. */
-export const HUAWEI_OPERATIONS: readonly string[] = [...OPERATIONS.map((o) => o.name), 'CreateToken'];
+export const HUAWEI_OPERATIONS: readonly string[] = [...OPERATIONS.map((o) => o.name), 'CreateToken', ...KEYSTONE_OPERATIONS.map((o) => o.name)];
 
 export interface HuaweiRouterOptions {
   readonly engine: KillEngine;
@@ -155,13 +160,22 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
         }
       };
       const now = options.now();
-      // 2. IAM's token route needs no credentials.
+      const keystoneAnswer = (result: KeystoneResult) => {
+        if (result.status >= 400) audit.errorCode = String(result.status);
+        return jsonResponse(result.body, result.status, { 'x-request-id': requestId, ...result.headers });
+      };
+      // 2. IAM's token route needs no credentials; its Keystone reads want them, but no project.
       if (request.method === 'POST' && request.path === '/v3/auth/tokens') {
         audit.operation = 'CreateToken';
         await injectFault('CreateToken', undefined);
-        const result = createToken(parseJson(), options.identities, options.tokens, now);
-        if (result.status >= 400) audit.errorCode = String(result.status);
-        return jsonResponse(result.body, result.status, { 'x-request-id': requestId, ...(result.token ? { 'x-subject-token': result.token } : {}) });
+        return keystoneAnswer(createToken(parseJson(), options.identities, options.tokens, now));
+      }
+      const keystone = KEYSTONE_OPERATIONS.find((o) => o.method === request.method && o.path === request.path.replace(/\/+$/, ''));
+      if (keystone) {
+        audit.operation = keystone.name;
+        const caller = options.auth === 'off' ? undefined : authenticate(request, now);
+        await injectFault(keystone.name, undefined);
+        return keystoneAnswer(keystone.handle({ identities: options.identities, caller, query: url.searchParams, origin: url.origin }));
       }
       // 3. Route, then authenticate, then the project, then IAM.
       const route = match(request.method, request.path);

@@ -70,6 +70,11 @@ export class HuaweiIdentities {
   projectByName(domainId: string, name: string): { id: string; name: string; quota: number } | undefined {
     return [...this.projectNames.values()].find((p) => p.domainId === domainId && p.name === name);
   }
+
+  /** Every project of every account, in fixture order (IAM's listings filter them by domain). */
+  allProjects(): ReadonlyArray<{ id: string; name: string; domainId: string }> {
+    return [...this.projectNames.values()];
+  }
 }
 
 const userKey = (domain: string, user: string) => `${domain}\u0000${user}`;

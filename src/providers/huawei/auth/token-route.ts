@@ -1,13 +1,7 @@
 import { z } from 'zod';
+import { keystoneError, type KeystoneResult } from '../iam/keystone.js';
 import type { HuaweiIdentities } from './identities.js';
 import type { TokenStore } from './tokens.js';
-
-/** The Keystone-style answer IAM gives on `POST /v3/auth/tokens`. */
-export interface TokenRouteResult {
-  readonly status: number;
-  readonly body: unknown;
-  readonly token?: string;
-}
 
 const named = z.object({ id: z.string().min(1).optional(), name: z.string().min(1).optional() }).refine((v) => v.id !== undefined || v.name !== undefined, 'needs id or name');
 
@@ -23,10 +17,8 @@ const tokenRequest = z.object({
   }),
 });
 
-const keystoneError = (status: number, title: string, message: string): TokenRouteResult => ({ status, body: { error: { code: status, title, message } } });
-
 /** Password method, project scope; the token goes in X-Subject-Token and lives 24 hours. */
-export function createToken(body: unknown, identities: HuaweiIdentities, tokens: TokenStore, now: number): TokenRouteResult {
+export function createToken(body: unknown, identities: HuaweiIdentities, tokens: TokenStore, now: number): KeystoneResult {
   const parsed = tokenRequest.safeParse(body);
   if (!parsed.success) return keystoneError(400, 'Bad Request', `The request body is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const user = parsed.data.auth.identity.password.user;
@@ -39,7 +31,7 @@ export function createToken(body: unknown, identities: HuaweiIdentities, tokens:
   const domainRef = { id: principal.domainId, name: principal.domainName };
   return {
     status: 201,
-    token,
+    headers: { 'x-subject-token': token },
     body: {
       token: {
         methods: ['password'],
