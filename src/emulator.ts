@@ -14,7 +14,7 @@ import type { FixtureDocument } from './fixtures/schema.js';
 import { seedSessions } from './fixtures/seed.js';
 import { createApp } from './http/app.js';
 import { createHttpServer } from './http/server.js';
-import { randomIds, seededIds } from './ids.js';
+import { randomIds, seededIds, type IdSource } from './ids.js';
 import { Journal } from './journal.js';
 import { createLogger, type LogSink } from './log.js';
 import type { NodeRef } from './model.js';
@@ -36,6 +36,8 @@ import { VERSION } from './package.js';
 export interface EmulatorHooks {
   /** The clock every layer reads (tests replay signed requests at their recorded time). */
   readonly now?: () => number;
+  /** Where ids come from, overriding --seed (tests replaying captures script the ids those requests name). */
+  readonly ids?: IdSource;
   readonly logSink?: LogSink;
 }
 
@@ -68,7 +70,7 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
   // A seeded run on a fresh store repeats exactly; a restart on the same file continues with
   // another stream, so its ids never collide with the stored ones.
   const seededRunsBefore = config.seed === undefined ? 0 : countSeededRun(db);
-  const ids = config.seed === undefined ? randomIds : seededIds(seededRunsBefore === 0 ? config.seed : `${config.seed}#${seededRunsBefore}`);
+  const ids = hooks.ids ?? (config.seed === undefined ? randomIds : seededIds(seededRunsBefore === 0 ? config.seed : `${config.seed}#${seededRunsBefore}`));
 
   // Fixture-derived parts: built from the file, replaced together when the control plane loads fixtures.
   const catalog = new Catalog(fixtures, { defaultServer: config.mysqlUrl });

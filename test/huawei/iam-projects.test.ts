@@ -25,8 +25,8 @@ describe('IAM project discovery for region-built Huawei clients', () => {
     const id = await registerDbUser(client, 'app', 'App#2026');
     const listed = await client.send({ method: 'GET', url: DB_USERS, queryParams: { offset: 0, limit: 10 } });
     expect(listed).toMatchObject({ httpStatusCode: 200, db_users: [{ db_user_id: id, db_username: 'app' }] });
-    const journal = await (await fetch(`${emulator.url}/_emulator/journal`)).json();
-    const operations = journal.entries.map((e: { operation: string }) => e.operation);
+    const journal = (await (await fetch(`${emulator.url}/_emulator/journal`)).json()) as { entries: Array<{ operation: string }> };
+    const operations = journal.entries.map((e) => e.operation);
     expect(operations).toContain('KeystoneListProjects');
     expect(operations.indexOf('KeystoneListProjects')).toBeLessThan(operations.indexOf('RegisterDbUser'));
   });

@@ -55,8 +55,10 @@ export function akskAuthenticator(identities: HuaweiIdentities): HuaweiAuthentic
       const caller: Caller = { principal: key.principal };
       const sdkDate = request.header('x-sdk-date');
       const signedHeaders = auth.signedHeaders.map((h) => h.toLowerCase());
-      if (!sdkDate || !signedHeaders.includes('x-sdk-date') || !signedHeaders.includes('host')) {
-        return { kind: 'reject', caller, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, 'X-Sdk-Date and host must be sent and signed') };
+      // Only the date must be signed: the Go core signs neither host nor content-type (its IAM lookup signs
+      // x-sdk-date alone). Whatever else the list names is verified below.
+      if (!sdkDate || !signedHeaders.includes('x-sdk-date')) {
+        return { kind: 'reject', caller, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, 'X-Sdk-Date must be sent and signed') };
       }
       const time = parseSdkDate(sdkDate);
       if (Number.isNaN(time) || Math.abs(now - time) > SDK_DATE_WINDOW_MS) {
