@@ -418,7 +418,7 @@ interface HwAuth {
   readonly key: 'full' | 'denied' | 'unknown';
   readonly date: 'now' | 'old' | 'malformed';
   readonly malformedDate: string;
-  readonly tamper: 'none' | 'signature' | 'query' | 'unsigned-host';
+  readonly tamper: 'none' | 'signature' | 'query' | 'unsigned-date';
   readonly junk: string;
 }
 
@@ -461,7 +461,8 @@ function withAuth(req: WireRequest, auth: HwAuth, token: string, host: string): 
       const url = serverUrl(req.path);
       // The app never sees the body of a GET or HEAD, so the payload it hashes is empty.
       const payload = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : (req.body ?? Buffer.alloc(0));
-      const signedHeaders = auth.tamper === 'unsigned-host' ? Object.keys(signed).filter((h) => h !== 'host') : Object.keys(signed);
+      // Only x-sdk-date must be signed (the Go core signs no host): leaving it out is what breaks a signature.
+      const signedHeaders = auth.tamper === 'unsigned-date' ? Object.keys(signed).filter((h) => h !== 'x-sdk-date') : Object.keys(signed);
       const { signature } = computeSdkSignature(
         { method: req.method, path: url.pathname, query: [...url.searchParams], header: (name) => signed[name], signedHeaders, payloadHash: sha256Hex(payload) },
         key.sk,
@@ -721,7 +722,7 @@ describe('hostile input: Huawei DAS, auth enforced, against the CLI process', ()
     const before = await storeSnapshot(client);
     const broken = fc.oneof(
       hwAuth(fc.constantFrom('none' as const, 'junk-token' as const, 'junk-authorization' as const), fc.constant('none' as const)),
-      hwAuth(fc.constant('aksk' as const), fc.constantFrom('signature' as const, 'query' as const, 'unsigned-host' as const)),
+      hwAuth(fc.constant('aksk' as const), fc.constantFrom('signature' as const, 'query' as const, 'unsigned-date' as const)),
       hwAuth(fc.constant('aksk' as const), fc.constant('none' as const)).map((a): HwAuth => ({ ...a, key: 'unknown' })),
       hwAuth(fc.constant('aksk' as const), fc.constant('none' as const)).map((a): HwAuth => ({ ...a, date: a.date === 'now' ? 'old' : a.date })),
     );
@@ -743,7 +744,7 @@ describe('hostile input: Huawei DAS, auth enforced, against the CLI process', ()
     const tracker = { newest: await newestTaskId(client) };
     const auth = hwAuth(
       fc.oneof({ arbitrary: fc.constantFrom('token' as const, 'aksk' as const), weight: 8 }, { arbitrary: fc.constantFrom('none' as const, 'junk-token' as const, 'junk-authorization' as const), weight: 1 }),
-      fc.oneof({ arbitrary: fc.constant('none' as const), weight: 12 }, { arbitrary: fc.constantFrom('signature' as const, 'query' as const, 'unsigned-host' as const), weight: 1 }),
+      fc.oneof({ arbitrary: fc.constant('none' as const), weight: 12 }, { arbitrary: fc.constantFrom('signature' as const, 'query' as const, 'unsigned-date' as const), weight: 1 }),
     );
     await fc.assert(
       fc.asyncProperty(hwCase({ mutations: 4, otherMethods: 1 }), auth, async (c, a) => {
