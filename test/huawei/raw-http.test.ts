@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { computeSdkSignature } from '../../src/providers/huawei/auth/signature.js';
 import type { RunningEmulator } from '../../src/emulator.js';
 import { startTestEmulator } from '../support/emulator.js';
 import { rawRequest, type RawResponse } from '../support/http.js';
@@ -137,5 +139,40 @@ describe('Huawei DAS over raw HTTP', () => {
     const body = Buffer.alloc(13 * 1024 * 1024, 0x20);
     const res = await rawRequest(url, { method: 'POST', path: DB_USERS_PATH, headers: { ...json, 'Content-Length': String(body.length) }, body });
     expectGatewayError(res, 413, 'APIGW.0201', 'Request entity too large.');
+  });
+});
+
+describe('Huawei AK/SK: a body is judged by its own bytes', () => {
+  let emulator: RunningEmulator;
+  afterEach(async () => {
+    await emulator?.stop();
+  });
+
+  it('refuses a signed DeleteProcess resent with another body and the original body hash in X-Sdk-Content-Sha256', async () => {
+    emulator = await startTestEmulator();
+    const key = { ak: 'EMULATORTESTAK000001', sk: 'emulatorTestSecretKey0001' };
+    const token = await getToken(emulator.url);
+    const registered = await rawRequest(emulator.url, { method: 'POST', path: DB_USERS_PATH, headers: { ...json, 'X-Auth-Token': token }, body: JSON.stringify({ db_username: 'dbadmin', db_user_password: 'Dbadmin#2026', datastore_type: 'MySQL' }) });
+    const dbUserId = registered.json().db_user_id as string;
+    const path = `/v3/${PROJECT}/instances/${INSTANCE}/process`;
+    const signed = JSON.stringify({ db_user_id: dbUserId, process_ids: ['1001'] });
+    const signedHash = createHash('sha256').update(signed).digest('hex');
+    const date = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const host = new URL(emulator.url).host;
+    const headers = { 'content-type': 'application/json', host, 'x-sdk-date': date, 'x-sdk-content-sha256': signedHash };
+    const { signature } = computeSdkSignature({ method: 'DELETE', path, query: [], header: (n) => headers[n as keyof typeof headers], signedHeaders: ['content-type', 'host', 'x-sdk-date'], payloadHash: signedHash }, key.sk);
+    const authorization = `SDK-HMAC-SHA256 Access=${key.ak}, SignedHeaders=content-type;host;x-sdk-date, Signature=${signature}`;
+
+    const send = (body: string) => rawRequest(emulator.url, { method: 'DELETE', path, headers: { ...headers, authorization, 'content-length': String(Buffer.byteLength(body)) }, body });
+    const swapped = await send(JSON.stringify({ db_user_id: dbUserId, user: 'report' }));
+    expectGatewayError(swapped, 401, 'APIGW.0301', 'Incorrect IAM authentication information: verify aksk signature fail');
+    expect(swapped.headers['x-emulator-error-detail']).toMatch(/X-Sdk-Content-Sha256 .* is not the SHA-256 of the \d+-byte body received/);
+    const sessions = await rawRequest(emulator.url, { path: `/_emulator/instances/${INSTANCE}/sessions` });
+    expect(sessions.json().sessions.map((s: { id: number }) => s.id)).toEqual([1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009]);
+
+    // The request as signed still works: the header agrees with the body it came with.
+    const honest = await send(signed);
+    expect(honest.status).toBe(200);
+    expect((await rawRequest(emulator.url, { path: `/_emulator/instances/${INSTANCE}/sessions` })).json().sessions.map((s: { id: number }) => s.id)).not.toContain(1001);
   });
 });

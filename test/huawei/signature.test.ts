@@ -12,6 +12,12 @@ import { huaweiVectors, type HuaweiVector } from '../vectors/vectors.js';
 /** Decodes the wire query the way the verifier must: into pairs, never reusing the raw text. */
 const pairs = (text: string) => [...new URLSearchParams(text)] as [string, string][];
 const bytes = (text: string) => new TextEncoder().encode(text);
+/** The payload hash a signature covers, failing the test when the stated hash is refused. */
+const hashOf = (body: Uint8Array, stated: string | undefined): string => {
+  const payload = payloadHashOf(body, stated);
+  if ('refused' in payload) throw new Error(payload.refused);
+  return payload.hash;
+};
 const vector = (id: string): HuaweiVector => {
   const found = huaweiVectors.find((v) => v.id === id);
   if (!found) throw new Error(`no vector ${id}`);
@@ -37,7 +43,7 @@ function sign(v: HuaweiVector, overrides: Overrides = {}) {
       query: overrides.query ?? pairs(v.request.query),
       header: (name) => headers[name],
       signedHeaders: auth.signedHeaders,
-      payloadHash: payloadHashOf(bytes(overrides.body ?? v.request.body), headers['x-sdk-content-sha256']),
+      payloadHash: hashOf(bytes(overrides.body ?? v.request.body), headers['x-sdk-content-sha256']),
     },
     v.sk,
   );
@@ -60,7 +66,7 @@ describe('SDK-HMAC-SHA256 known answers', () => {
 
     const decoded = pairs(v.request.query);
     expect(Object.fromEntries(decoded)).toEqual(v.decoded_query);
-    expect(payloadHashOf(bytes(v.request.body), undefined)).toBe(v.payload_hash);
+    expect(hashOf(bytes(v.request.body), undefined)).toBe(v.payload_hash);
 
     const computed = sign(v);
     expect(computed.canonicalRequest).toBe(v.canonical_request);
@@ -126,7 +132,7 @@ describe('SDK-HMAC-SHA256 canonical forms', () => {
     query: [] as [string, string][],
     header: (name: string) => (name === 'x-sdk-date' ? '20260302T093000Z' : undefined),
     signedHeaders: ['X-Sdk-Date'],
-    payloadHash: payloadHashOf(new Uint8Array(), undefined),
+    payloadHash: hashOf(new Uint8Array(), undefined),
   };
   const lines = (overrides: Partial<typeof base> & { path: string }) =>
     computeSdkSignature({ ...base, ...overrides }, 'sk').canonicalRequest.split('\n');
@@ -151,11 +157,6 @@ describe('SDK-HMAC-SHA256 canonical forms', () => {
   it('lowercases and sorts the signed header names and signs missing ones as empty', () => {
     const out = lines({ path: '/', signedHeaders: ['X-Sdk-Date', 'Host'] });
     expect(out.slice(3, 7)).toEqual(['host:', 'x-sdk-date:20260302T093000Z', '', 'host;x-sdk-date']);
-  });
-
-  it('uses X-Sdk-Content-Sha256 in place of the body hash when present', () => {
-    expect(payloadHashOf(bytes('{"a":1}'), 'UNSIGNED-PAYLOAD')).toBe('UNSIGNED-PAYLOAD');
-    expect(payloadHashOf(bytes('{"a":1}'), undefined)).toBe(createHash('sha256').update('{"a":1}').digest('hex'));
   });
 });
 
@@ -205,4 +206,24 @@ describe('parseSdkDate', () => {
       expect(parseSdkDate(value)).toBeNaN();
     },
   );
+});
+
+describe('the payload hash is the body received, never a header standing in for it', () => {
+  const body = bytes('{"db_user_id":"x","process_ids":["1001"]}');
+  const hash = createHash('sha256').update(body).digest('hex');
+
+  it('is the SHA-256 of the body, and a stated X-Sdk-Content-Sha256 must equal it', () => {
+    expect(payloadHashOf(body, undefined)).toEqual({ hash });
+    expect(payloadHashOf(body, hash)).toEqual({ hash });
+  });
+
+  it.each([
+    ['the hash of another body', createHash('sha256').update('{"user":"report"}').digest('hex')],
+    ['UNSIGNED-PAYLOAD', 'UNSIGNED-PAYLOAD'],
+    ['an upper-case copy of the right hash', ''],
+  ])('refuses %s', (_case, stated) => {
+    const value = stated === '' ? hash.toUpperCase() : stated;
+    const payload = payloadHashOf(body, value);
+    expect(payload).toEqual({ refused: expect.stringContaining(`is not the SHA-256 of the ${body.length}-byte body received (${hash})`) });
+  });
 });

@@ -64,8 +64,10 @@ export function akskAuthenticator(identities: HuaweiIdentities): HuaweiAuthentic
       if (Number.isNaN(time) || Math.abs(now - time) > SDK_DATE_WINDOW_MS) {
         return { kind: 'reject', caller, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, `X-Sdk-Date ${JSON.stringify(sdkDate)} is not within 15 minutes of ${new Date(now).toISOString()}`) };
       }
+      const payload = payloadHashOf(request.body, request.header('x-sdk-content-sha256'));
+      if ('refused' in payload) return { kind: 'reject', caller, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, payload.refused) };
       const computed = computeSdkSignature(
-        { method: request.method, path: request.path, query: request.query, header: request.header, signedHeaders, payloadHash: payloadHashOf(request.body, request.header('x-sdk-content-sha256')) },
+        { method: request.method, path: request.path, query: request.query, header: request.header, signedHeaders, payloadHash: payload.hash },
         key.sk,
       );
       if (!sameHex(computed.signature, auth.signature)) {

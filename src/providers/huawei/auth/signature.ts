@@ -73,9 +73,17 @@ export function computeSdkSignature(input: SdkSignatureInput, secretKey: string)
   return { canonicalRequest, stringToSign, signature };
 }
 
-/** The body hash the client signed: `X-Sdk-Content-Sha256` overrides it (the core sends `UNSIGNED-PAYLOAD` for non-JSON bodies). */
-export function payloadHashOf(body: Uint8Array, contentSha256Header: string | undefined): string {
-  return contentSha256Header !== undefined ? contentSha256Header : sha256Hex(body);
+/**
+ * The body hash a signature covers: always the SHA-256 of the bytes received. A client may also
+ * state it in `X-Sdk-Content-Sha256`, but a stated hash is never trusted in place of the body's:
+ * the SDK cores send `UNSIGNED-PAYLOAD` there only for streamed uploads, which no DAS operation
+ * takes, and honouring any other value would let an unsigned header vouch for a changed body.
+ * Returns the hash, or why the stated one is refused.
+ */
+export function payloadHashOf(body: Uint8Array, contentSha256Header: string | undefined): { hash: string } | { refused: string } {
+  const hash = sha256Hex(body);
+  if (contentSha256Header === undefined || contentSha256Header === hash) return { hash };
+  return { refused: `X-Sdk-Content-Sha256 ${JSON.stringify(contentSha256Header.slice(0, 80))} is not the SHA-256 of the ${body.length}-byte body received (${hash})` };
 }
 
 /** `X-Sdk-Date` (`YYYYMMDDTHHmmssZ`) as ms since epoch; NaN for any other form or an impossible date such as month 13. */
