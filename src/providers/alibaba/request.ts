@@ -55,9 +55,13 @@ export function parseAlibabaRequest(input: { method: string; url: URL; headers: 
   };
 }
 
-/** Hides DbUserPassword values in canonical requests and strings to sign, in plain and encoded forms. */
+/**
+ * Hides DbUserPassword and temporary credentials (V1 `SecurityToken`, V3 `x-acs-security-token`)
+ * in canonical requests and strings to sign, in plain and encoded forms.
+ */
 export function redactSecrets(text: string): string {
   return text
-    .replace(/(DbUserPassword=)[^&\n]*/g, '$1******')
-    .replace(/(DbUserPassword%3D)(?:(?!%26).)*/g, '$1******');
+    .replace(/((?:DbUserPassword|SecurityToken)=)[^&\n]*/g, '$1******')
+    .replace(/((?:DbUserPassword|SecurityToken)%3D)(?:(?!%26).)*/g, '$1******')
+    .replace(/^(x-acs-security-token:).*$/gm, '$1******');
 }

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { huaweiErrors, type HuaweiError } from '../errors.js';
 import type { HuaweiIdentities, HuaweiPrincipal } from './identities.js';
-import { computeSdkSignature, parseSdkAuthorization, parseSdkDate, payloadHashOf, SDK_ALGORITHM } from './signature.js';
+import { computeSdkSignature, parseSdkAuthorization, parseSdkDate, payloadHashOf, redactCanonicalRequest, SDK_ALGORITHM } from './signature.js';
 import type { TokenStore } from './tokens.js';
 
 /** A Huawei API request as the gateway authenticates it. */
@@ -71,7 +71,7 @@ export function akskAuthenticator(identities: HuaweiIdentities): HuaweiAuthentic
         key.sk,
       );
       if (!sameHex(computed.signature, auth.signature)) {
-        return { kind: 'reject', caller, canonicalRequest: computed.canonicalRequest, stringToSign: computed.stringToSign, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, 'signature differs from the one computed with the SK') };
+        return { kind: 'reject', caller, canonicalRequest: redactCanonicalRequest(computed.canonicalRequest), stringToSign: computed.stringToSign, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, 'signature differs from the one computed with the SK') };
       }
       return { kind: 'ok', caller };
     },

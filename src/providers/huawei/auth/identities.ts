@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FixtureDocument, IamPolicy } from '../../../fixtures/schema.js';
 
 /** An IAM user of a Huawei account (domain), and the projects it may reach. */
@@ -56,7 +57,7 @@ export class HuaweiIdentities {
   /** A user by domain name or id; undefined unless the password is right. */
   login(domain: string, userName: string, password: string): HuaweiPrincipal | undefined {
     const entry = this.users.get(userKey(domain, userName));
-    return entry && entry.password !== undefined && entry.password === password ? entry.principal : undefined;
+    return entry && entry.password !== undefined && sameSecret(entry.password, password) ? entry.principal : undefined;
   }
 
   user(domain: string, userName: string): HuaweiPrincipal | undefined {
@@ -78,3 +79,9 @@ export class HuaweiIdentities {
 }
 
 const userKey = (domain: string, user: string) => `${domain}\u0000${user}`;
+
+/** Compares in constant time: digests have one length, so neither length nor content shows in timing. */
+function sameSecret(expected: string, given: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(expected), digest(given));
+}

@@ -138,3 +138,8 @@ function canonicalQuery(query: ReadonlyArray<readonly [string, string]>): string
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** A canonical request fit for a log line: temporary credentials a client signed as headers are hidden. */
+export function redactCanonicalRequest(canonicalRequest: string): string {
+  return canonicalRequest.replace(/^(x-security-token|x-auth-token):.*$/gm, '$1:******');
+}
