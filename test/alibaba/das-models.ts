@@ -1,4 +1,5 @@
 import * as $tea from '@alicloud/tea-typescript';
+import * as $dara from '@darabonba/typescript';
 
 /**
  * The response models of the generated DAS TypeScript SDK (`@alicloud/das20200116`), written from
@@ -107,7 +108,11 @@ const AsyncListingData = model({
 
 export const GetMySQLAllSessionAsyncResponseBody = model(envelope(AsyncListingData));
 
-/** Casts a body the way the generated SDK does; throws "type of X is mismatch" when it would. */
-export function castLikeSdk<T extends $tea.Model>(body: unknown, Model: new (map?: Record<string, unknown>) => T): T {
-  return $tea.cast(body, new Model({}));
+/**
+ * Casts a body the way the generated SDK does: 2.x (openapi-client) with `$tea.cast`, 3.x
+ * (openapi-core) with `$dara.cast`, which reads the same names() and types(). Throws
+ * "type of X is mismatch" when the SDK would.
+ */
+export function castLikeSdk<T extends $tea.Model>(body: unknown, Model: new (map?: Record<string, unknown>) => T, runtime: 'openapi-client' | 'openapi-core'): T {
+  return runtime === 'openapi-core' ? $dara.cast(body, new Model({})) : $tea.cast(body, new Model({}));
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator.js';
 import { startTestEmulator } from '../support/emulator.js';
-import { CLIENT_KINDS, dasClient, type DasClient } from './clients.js';
+import { CLIENT_KINDS, dasClient, runtimeOf, type DasClient } from './clients.js';
 import { castLikeSdk, CreateKillInstanceSessionTaskResponseBody, GetKillInstanceSessionTaskResultResponseBody, GetMySQLAllSessionAsyncResponseBody } from './das-models.js';
 
 const RDS = 'rm-emulator0001';
@@ -11,8 +11,9 @@ const ADMIN = { DbUser: 'dbadmin', DbUserPassword: 'Dbadmin#2026' };
 describe.each(CLIENT_KINDS)('Alibaba DAS operations through %s', (kind) => {
   let emulator: RunningEmulator;
   let client: DasClient;
-  /** The generated DAS SDK sits on openapi-client and casts bodies to its models; pop-core returns plain JSON. */
-  const generatedSdkCasts = kind.startsWith('openapi');
+  /** The generated DAS SDK (2.x on openapi-client, 3.x on openapi-core) casts bodies to its models; pop-core returns plain JSON. */
+  const runtime = runtimeOf(kind);
+  const generatedSdkCasts = runtime !== 'pop-core';
 
   beforeEach(async () => {
     emulator = await startTestEmulator();
@@ -23,13 +24,13 @@ describe.each(CLIENT_KINDS)('Alibaba DAS operations through %s', (kind) => {
   const createTask = async (params: Record<string, string | boolean>, action = 'CreateKillInstanceSessionTask') => {
     const body = await client.call(action, { InstanceId: RDS, ...params });
     expect(body).toMatchObject({ Code: 200, Message: 'Successful', Success: true });
-    if (generatedSdkCasts) expect(castLikeSdk(body, CreateKillInstanceSessionTaskResponseBody)).toMatchObject({ code: 200, success: true });
+    if (generatedSdkCasts) expect(castLikeSdk(body, CreateKillInstanceSessionTaskResponseBody, runtime)).toMatchObject({ code: 200, success: true });
     return body.Data as string;
   };
 
   const taskResult = async (TaskId: string, extra: Record<string, string> = {}) => {
     const body = await client.call('GetKillInstanceSessionTaskResult', { InstanceId: RDS, TaskId, ...extra });
-    if (generatedSdkCasts) castLikeSdk(body, GetKillInstanceSessionTaskResultResponseBody);
+    if (generatedSdkCasts) castLikeSdk(body, GetKillInstanceSessionTaskResultResponseBody, runtime);
     return body.Data as Record<string, any>;
   };
 
@@ -38,7 +39,7 @@ describe.each(CLIENT_KINDS)('Alibaba DAS operations through %s', (kind) => {
     const first = await client.call('GetMySQLAllSessionAsync', params);
     expect(first.Data).toMatchObject({ IsFinish: false, State: 'RUNNING' });
     const done = await client.call('GetMySQLAllSessionAsync', { ...params, ResultId: first.Data.ResultId });
-    if (generatedSdkCasts) castLikeSdk(done, GetMySQLAllSessionAsyncResponseBody);
+    if (generatedSdkCasts) castLikeSdk(done, GetMySQLAllSessionAsyncResponseBody, runtime);
     expect(done.Data).toMatchObject({ IsFinish: true, Complete: true, Fail: false, State: 'SUCCESS', ResultId: first.Data.ResultId });
     return done.Data.SessionData as Record<string, any>;
   };
