@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator.js';
+import { ALIBABA_ERRORS } from '../../src/providers/alibaba/errors.js';
+import { ControlApi } from '../admin/control.js';
 import { startTestEmulator } from '../support/emulator.js';
 import { callError, CLIENT_KINDS, dasClient, DENIED_ACCESS, expectedMessage, expectedThrown, FULL_ACCESS, runtimeOf, type CallOverrides, type ClientKind, type DasClient, type ErrorBody } from './clients.js';
 
@@ -32,6 +34,17 @@ async function expectCloudError(client: DasClient, call: Promise<unknown>, code:
   expect({ ...error.thrown }).toEqual(fields);
   return error;
 }
+
+/**
+ * Answers only an injected fault gives, each of which openapi-core throws as a class of its own:
+ * ThrottlingError whatever the status (its code contains "Throttling"), ServerError for 5xx.
+ */
+const FAULT_CASES: Array<[string, { error?: { code: string }; status?: number }, 'Throttling.User' | 'InternalError' | 'ServiceUnavailable', number]> = [
+  ['Throttling.User under its catalog status', { error: { code: 'Throttling.User' } }, 'Throttling.User', 400],
+  ['Throttling.User under 429', { error: { code: 'Throttling.User' }, status: 429 }, 'Throttling.User', 429],
+  ['a 500', { status: 500 }, 'InternalError', 500],
+  ['a 503', { status: 503 }, 'ServiceUnavailable', 503],
+];
 
 const INVALID_PARAMS_CASES: Array<[string, Record<string, string | boolean | undefined>]> = [
   ['InstanceId missing', { InstanceId: undefined }],
@@ -118,6 +131,11 @@ describe.each(CLIENT_KINDS)('Alibaba errors through %s', (kind: ClientKind) => {
 
   it('answers another API version with InvalidVersion', async () => {
     await expectCloudError(client, client.call('CreateKillInstanceSessionTask', KILL, { version: '2018-03-20' }), 'InvalidVersion', 400, 'Specified parameter Version is not valid.');
+  });
+
+  it.each(FAULT_CASES)('throws an injected %s as the runtime throws that status and code', async (_case, fault, code, status) => {
+    await new ControlApi(emulator.url).addFault({ provider: 'alibaba', operation: 'GetMySQLAllSessionAsync', count: 1, ...fault });
+    await expectCloudError(client, client.call('GetMySQLAllSessionAsync', { InstanceId: 'rm-emulator0001' }), code, status, ALIBABA_ERRORS[code].message());
   });
 
   it.each(INVALID_PARAMS_CASES)('rejects %s with InvalidParams', async (_case, change) => {
