@@ -26,7 +26,7 @@ describe('concurrency: 64 parallel clients on one emulator with an on-disk store
     let huaweiAcknowledged = 0;
     const problems: string[] = [];
     const seen: string[] = [];
-    // Each client has its own SDK instance (the four Alibaba client kinds in turn) and a Huawei SDK core of its own.
+    // Each client has its own SDK instance (the Alibaba client kinds in turn) and a Huawei SDK core of its own.
     const runClient = async (index: number) => {
       const alibaba = dasClient(CLIENT_KINDS[index % CLIENT_KINDS.length]!, url);
       const huawei = huaweiClient(url);
