@@ -190,7 +190,8 @@ export function expectedMessage(kind: ClientKind, status: number, body: { Code: 
  * openapi-client: tea's ResponseError (named Error), `statusCode` copied into `data`.
  * openapi-core: ThrottlingError when the code contains "Throttling", else ClientError (4xx) or
  * ServerError (5xx); `data` is the body untouched, and `detail`/`description` are the string
- * "undefined" when the body has none. pop-core: an Error named `<Code>Error`, whatever the status.
+ * "undefined" when the body has none; `retryAfter` would come from an `x-acs-retry-after` header,
+ * which the emulator does not send. pop-core: an Error named `<Code>Error`, whatever the status.
  */
 export function expectedThrown(kind: ClientKind, status: number, body: ErrorBody): { type: new (...args: any[]) => Error; fields: Record<string, unknown> } {
   switch (runtimeOf(kind)) {
