@@ -49,3 +49,12 @@ const all = JSON.parse(readFileSync(new URL('./signature-vectors.json', import.m
 export const alibabaV1Vectors = all.alibaba_v1;
 export const alibabaV3Vectors = all.alibaba_v3;
 export const huaweiVectors = all.huawei_sdk_hmac_sha256;
+
+/** ACS3-HMAC-SM3 vectors from the vendor's client (generate-sm3-vectors.mjs), and the SM3 standard's own examples. */
+const sm3 = JSON.parse(readFileSync(new URL('./sm3-vectors.json', import.meta.url), 'utf8')) as {
+  sm3_published: { source: string; input: string; sm3: string }[];
+  alibaba_v3_sm3: AlibabaV3Vector[];
+};
+
+export const sm3Published = sm3.sm3_published;
+export const alibabaSm3Vectors = sm3.alibaba_v3_sm3;

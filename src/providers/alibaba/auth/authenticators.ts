@@ -4,7 +4,7 @@ import { redactSecrets, type AlibabaRequest } from '../request.js';
 import type { AccessKey, AccessKeyDirectory } from './credentials.js';
 import type { NonceCache } from './nonce-cache.js';
 import { computeV1 } from './signature-v1.js';
-import { ACS3_ALGORITHM, computeV3, parseAcs3Authorization, REQUIRED_SIGNED_HEADERS, sha256Hex } from './signature-v3.js';
+import { ACS3_ALGORITHMS, acs3Hash, computeV3, isAcs3Algorithm, parseAcs3Authorization, REQUIRED_SIGNED_HEADERS } from './signature-v3.js';
 
 /** Azurite-style answer of an authenticator: the request is not its kind, or it is and passes, or fails. */
 export type AuthOutcome =
@@ -57,14 +57,21 @@ function checkTime(deps: AuthenticatorDeps, name: string, value: string, now: nu
   return undefined;
 }
 
-/** Signature V3: `Authorization: ACS3-HMAC-SHA256 Credential=..,SignedHeaders=..,Signature=..`. */
+const SUPPORTED_ACS3 = Object.keys(ACS3_ALGORITHMS).join(', ');
+
+/**
+ * Signature V3: `Authorization: ACS3-<algorithm> Credential=..,SignedHeaders=..,Signature=..`,
+ * one path for every algorithm of ACS3_ALGORITHMS: the algorithm picks the hash of the body
+ * (which x-acs-content-sha256 must carry, whatever its name says), of the canonical request, and the HMAC.
+ */
 export function acs3Authenticator(deps: AuthenticatorDeps): Authenticator {
   return {
     authenticate(request, now) {
       if (request.signatureVersion !== 'v3') return { kind: 'not-mine' };
       const auth = parseAcs3Authorization(request.header('authorization')[0] ?? '');
-      if (!auth) return { kind: 'reject', error: alibabaErrors.incompleteSignature('Authorization is not "ACS3-HMAC-SHA256 Credential=..,SignedHeaders=..,Signature=.."') };
-      if (auth.algorithm !== ACS3_ALGORITHM) return { kind: 'reject', error: alibabaErrors.incompleteSignature(`signature algorithm ${auth.algorithm} is not supported; use ${ACS3_ALGORITHM}`) };
+      if (!auth) return { kind: 'reject', error: alibabaErrors.incompleteSignature('Authorization is not "ACS3-<algorithm> Credential=..,SignedHeaders=..,Signature=.."') };
+      const algorithm = auth.algorithm;
+      if (!isAcs3Algorithm(algorithm)) return { kind: 'reject', error: alibabaErrors.incompleteSignature(`signature algorithm ${algorithm} is not supported; use one of ${SUPPORTED_ACS3}`) };
       const signed = new Set(auth.signedHeaders.map((h) => h.toLowerCase()));
       const missing = REQUIRED_SIGNED_HEADERS.filter((h) => !signed.has(h) || request.header(h).length === 0);
       if (missing.length > 0) return { kind: 'reject', error: alibabaErrors.incompleteSignature(`headers not sent or not signed: ${missing.join(', ')}`) };
@@ -72,15 +79,15 @@ export function acs3Authenticator(deps: AuthenticatorDeps): Authenticator {
       if (!('secret' in key)) return { kind: 'reject', error: key };
       const timeError = checkTime(deps, 'x-acs-date', request.header('x-acs-date')[0]!, now);
       if (timeError) return { kind: 'reject', error: timeError, key };
-      const hashedPayload = sha256Hex(request.body);
+      const hashedPayload = acs3Hash(algorithm, request.body);
       const computed = computeV3(
-        { method: request.method, path: request.path, query: request.query, header: request.header, signedHeaders: auth.signedHeaders, hashedPayload },
+        { method: request.method, path: request.path, query: request.query, header: request.header, signedHeaders: auth.signedHeaders, hashedPayload, algorithm },
         key.secret,
       );
       // Redacted for the log, and only when there is a rejection to log.
       const canonicalRequest = () => redactSecrets(computed.canonicalRequest);
       if (request.header('x-acs-content-sha256')[0] !== hashedPayload) {
-        return { kind: 'reject', key, canonicalRequest: canonicalRequest(), error: alibabaErrors.signatureDoesNotMatch(computed.stringToSign, `x-acs-content-sha256 is not the SHA-256 of the body (${hashedPayload})`) };
+        return { kind: 'reject', key, canonicalRequest: canonicalRequest(), error: alibabaErrors.signatureDoesNotMatch(computed.stringToSign, `x-acs-content-sha256 is not the ${ACS3_ALGORITHMS[algorithm].toUpperCase()} hash of the body (${hashedPayload}) that ${algorithm} asks for`) };
       }
       if (!sameSignature(computed.signature, auth.signature)) {
         return { kind: 'reject', key, canonicalRequest: canonicalRequest(), error: alibabaErrors.signatureDoesNotMatch(computed.stringToSign, 'V3 signature differs from the one computed with the AccessKey secret') };

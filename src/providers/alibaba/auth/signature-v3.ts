@@ -1,7 +1,16 @@
 import { createHash, createHmac } from 'node:crypto';
 import { canonicalQuery, percentEncode, type Param } from './percent-encode.js';
 
-export const ACS3_ALGORITHM = 'ACS3-HMAC-SHA256';
+/**
+ * The V3 algorithms the verifier accepts, each with the digest it names. The official clients
+ * also offer `ACS3-RSA-SHA256` (a public key registered with RAM), which the emulator has no keys
+ * for. Both entries verify through the same code: the digest is the only difference.
+ */
+export const ACS3_ALGORITHMS = { 'ACS3-HMAC-SHA256': 'sha256', 'ACS3-HMAC-SM3': 'sm3' } as const;
+export type Acs3Algorithm = keyof typeof ACS3_ALGORITHMS;
+export const DEFAULT_ACS3_ALGORITHM: Acs3Algorithm = 'ACS3-HMAC-SHA256';
+export const isAcs3Algorithm = (name: string): name is Acs3Algorithm => Object.hasOwn(ACS3_ALGORITHMS, name);
+
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /** Headers the gateway needs signed before it will look at a V3 request. */
@@ -14,7 +23,7 @@ export interface Acs3Authorization {
   readonly signature: string;
 }
 
-/** Parses `ACS3-HMAC-SHA256 Credential=..,SignedHeaders=a;b,Signature=hex`; null when it has another form. */
+/** Parses `ACS3-<algorithm> Credential=..,SignedHeaders=a;b,Signature=hex`; null when it has another form. */
 export function parseAcs3Authorization(header: string): Acs3Authorization | null {
   const match = /^(ACS3-[A-Z0-9-]+) (.*)$/.exec(header.trim());
   if (!match) return null;
@@ -38,7 +47,10 @@ export interface V3Input {
   /** Header values by lowercase name; repeated headers as several values. */
   readonly header: (name: string) => readonly string[];
   readonly signedHeaders: readonly string[];
+  /** Lowercase hex digest of the body with the algorithm's hash (see `acs3Hash`). */
   readonly hashedPayload: string;
+  /** Default `ACS3-HMAC-SHA256`, what the clients send unless told otherwise. */
+  readonly algorithm?: Acs3Algorithm;
 }
 
 export interface V3Computation {
@@ -48,7 +60,12 @@ export interface V3Computation {
 }
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return acs3Hash('ACS3-HMAC-SHA256', data);
+}
+
+/** Lowercase hex digest with the hash the algorithm names: the payload hash and the canonical request hash. */
+export function acs3Hash(algorithm: Acs3Algorithm, data: string | Uint8Array): string {
+  return createHash(ACS3_ALGORITHMS[algorithm]).update(data).digest('hex');
 }
 
 /** The canonical request, rebuilt from the client's SignedHeaders list rather than a fixed one. */
@@ -61,8 +78,9 @@ export function computeV3(input: V3Input, secret: string): V3Computation {
     .join('');
   const signedHeaders = [...input.signedHeaders].map((name) => name.toLowerCase()).sort().join(';');
   const canonicalRequest = [input.method.toUpperCase(), uri, canonicalQuery(input.query), headers, signedHeaders, input.hashedPayload].join('\n');
-  const stringToSign = `${ACS3_ALGORITHM}\n${sha256Hex(canonicalRequest)}`;
-  const signature = createHmac('sha256', secret).update(stringToSign, 'utf8').digest('hex');
+  const algorithm = input.algorithm ?? DEFAULT_ACS3_ALGORITHM;
+  const stringToSign = `${algorithm}\n${acs3Hash(algorithm, canonicalRequest)}`;
+  const signature = createHmac(ACS3_ALGORITHMS[algorithm], secret).update(stringToSign, 'utf8').digest('hex');
   return { canonicalRequest, stringToSign, signature };
 }
 
