@@ -19,7 +19,7 @@ import { Journal } from './journal.js';
 import { createLogger, type LogSink } from './log.js';
 import type { NodeRef } from './model.js';
 import { AccessKeyDirectory } from './providers/alibaba/auth/credentials.js';
-import { ALIBABA_ERRORS } from './providers/alibaba/errors.js';
+import { ALIBABA_ERRORS, injectedThrottling } from './providers/alibaba/errors.js';
 import { ALIBABA_OPERATIONS, alibabaRouter } from './providers/alibaba/router.js';
 import { HuaweiIdentities } from './providers/huawei/auth/identities.js';
 import { TokenStore } from './providers/huawei/auth/tokens.js';
@@ -104,7 +104,10 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
   if (pruned > 0) log.info('forgot tasks past the retention setting', { tasks: pruned });
   const dbUsers = new DbUserStore(db, secrets, ids.fork('db-users'));
   const registry = new DbUserRegistry(dbUsers, engine, now);
-  const faults = new FaultRegistry({ alibaba: { operations: ALIBABA_OPERATIONS, errorCodes: Object.keys(ALIBABA_ERRORS) }, huawei: { operations: HUAWEI_OPERATIONS, errorCodes: HUAWEI_ERROR_CODES } }, ids.fork('faults'));
+  const faults = new FaultRegistry(
+    { alibaba: { operations: ALIBABA_OPERATIONS, errorCodes: Object.keys(ALIBABA_ERRORS), throttling: injectedThrottling }, huawei: { operations: HUAWEI_OPERATIONS, errorCodes: HUAWEI_ERROR_CODES } },
+    ids.fork('faults'),
+  );
   const journal = new Journal(config.journalSize);
   const control = new ControlPlane({ catalog, engine, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
   let stopped = false;

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { IdSource } from './ids.js';
 
 export const PROVIDERS = ['alibaba', 'huawei'] as const;
+/** The longest retry delay a rule may announce, as long as the longest latency it may add. */
+export const MAX_RETRY_AFTER_MS = 600_000;
 export type Provider = (typeof PROVIDERS)[number];
 
 /** A fault rule as the control API takes it. */
@@ -17,6 +19,11 @@ export const faultRuleSchema = z
     status: z.number().int().min(400).max(599).optional(),
     /** Wait this long first; alone, the request then proceeds normally. */
     latencyMs: z.number().int().min(0).max(600_000).optional(),
+    /**
+     * The retry delay a throttling answer announces (Alibaba `x-acs-retry-after`, integer ms).
+     * Only for an answer that throttles: any other rule with it is refused (see FaultRegistry.add).
+     */
+    retryAfterMs: z.number().int().min(0).max(MAX_RETRY_AFTER_MS).optional(),
     /** Apply to this many matching requests, then disappear. */
     count: z.number().int().min(1).optional(),
     /** Apply to each matching request with this probability. */
@@ -32,8 +39,25 @@ export interface FaultRule extends FaultRuleInput {
   readonly hits: number;
 }
 
+/** The answer a rule asks for: a catalog error, a status, or both. */
+export interface FaultAnswer {
+  readonly code?: string;
+  readonly status?: number;
+}
+
 /** What each provider can be asked to fail: its operations and its error catalog. */
-export type FaultCatalogs = Record<Provider, { readonly operations: readonly string[]; readonly errorCodes: readonly string[] }>;
+export type FaultCatalogs = Record<
+  Provider,
+  {
+    readonly operations: readonly string[];
+    readonly errorCodes: readonly string[];
+    /**
+     * For a provider whose throttling answers carry a retry header: the code an answer would
+     * carry and whether that code throttles. Absent: the provider sends no retry header.
+     */
+    readonly throttling?: (answer: FaultAnswer) => { readonly code: string; readonly throttles: boolean };
+  }
+>;
 
 export class FaultRuleError extends Error {
   override readonly name = 'FaultRuleError';
@@ -44,7 +68,7 @@ export interface FaultAction {
   readonly ruleId: string;
   readonly latencyMs: number;
   /** An error to answer with, or undefined to proceed after the latency. */
-  readonly answer?: { readonly code?: string; readonly status?: number };
+  readonly answer?: FaultAnswer & { readonly retryAfterMs?: number };
 }
 
 /**
@@ -69,6 +93,7 @@ export class FaultRegistry {
     if (input.error && !catalog.errorCodes.includes(input.error.code)) {
       throw new FaultRuleError(`${JSON.stringify(input.error.code)} is not in the ${input.provider} error catalog; known: ${catalog.errorCodes.join(', ')}`);
     }
+    if (input.retryAfterMs !== undefined) checkRetryAfter(input, catalog.throttling);
     const rule = { ...input, id: this.ids.hex(8), hits: 0, remaining: input.count };
     this.rules.push(rule);
     return publicRule(rule);
@@ -94,10 +119,21 @@ export class FaultRegistry {
       rule.hits++;
       if (rule.remaining !== undefined && --rule.remaining === 0) this.rules = this.rules.filter((r) => r !== rule);
       const responds = rule.error !== undefined || rule.status !== undefined;
-      return { ruleId: rule.id, latencyMs: rule.latencyMs ?? 0, ...(responds ? { answer: { code: rule.error?.code, status: rule.status } } : {}) };
+      return { ruleId: rule.id, latencyMs: rule.latencyMs ?? 0, ...(responds ? { answer: { code: rule.error?.code, status: rule.status, retryAfterMs: rule.retryAfterMs } } : {}) };
     }
     return undefined;
   }
+}
+
+/**
+ * A retry delay belongs on a throttling answer only: the clients read x-acs-retry-after to classify
+ * a throttling error, so a header on anything else would show a test an answer the cloud never gives.
+ */
+function checkRetryAfter(input: FaultRuleInput, throttling: FaultCatalogs[Provider]['throttling']): void {
+  if (!throttling) throw new FaultRuleError(`retryAfterMs: ${input.provider} answers carry no retry header; leave retryAfterMs out`);
+  if (input.error === undefined && input.status === undefined) throw new FaultRuleError('retryAfterMs needs a throttling answer (error or status); this rule only adds latency');
+  const { code, throttles } = throttling({ code: input.error?.code, status: input.status });
+  if (!throttles) throw new FaultRuleError(`retryAfterMs applies to throttling answers only (a Throttling code, or status 429 alone); this rule answers ${code}`);
 }
 
 function publicRule({ remaining: _remaining, ...rule }: StoredRule): FaultRule {

@@ -44,7 +44,7 @@ export function openApiDocument(): object {
       '/tasks/{id}/finish': { post: { summary: 'End a running simulated task now with its recorded outcome', parameters: [pathParam('id', 'task id')], responses: ok('the finished task') } },
       '/faults': {
         get: { summary: 'Fault rules', responses: ok('rules') },
-        post: { summary: "Add a fault rule; error.code must be in the provider's catalog", requestBody: body(schemas.faultRuleSchema), responses: { '201': { description: 'added' }, '4XX': { $ref: '#/components/responses/Error' } } },
+        post: { summary: "Add a fault rule; error.code must be in the provider's catalog; retryAfterMs (x-acs-retry-after) only on an Alibaba throttling answer", requestBody: body(schemas.faultRuleSchema), responses: { '201': { description: 'added' }, '4XX': { $ref: '#/components/responses/Error' } } },
         delete: { summary: 'Remove every rule, or those of one instance', parameters: queryParams(schemas.faultDeleteQuerySchema), responses: ok('removed') },
       },
       '/faults/{id}': { delete: { summary: 'Remove one rule', parameters: [pathParam('id', 'rule id')], responses: ok('removed') } },

@@ -97,6 +97,7 @@ export interface FaultRuleBody {
   readonly error?: { readonly code: string };
   readonly status?: number;
   readonly latencyMs?: number;
+  readonly retryAfterMs?: number;
   readonly count?: number;
   readonly probability?: number;
 }

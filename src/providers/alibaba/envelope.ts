@@ -8,7 +8,7 @@ export function successResponse(requestId: string, data: unknown): Response {
   return jsonResponse({ RequestId: requestId, Code: 200, Message: 'Successful', Success: true, Data: data }, 200, { 'x-acs-request-id': requestId });
 }
 
-/** The gateway error envelope: a string `Code`, no `Success`, no `Data`. The reason travels in a header. */
+/** The gateway error envelope: a string `Code`, no `Success`, no `Data`. The reason travels in a header, and a throttling answer's retry delay in x-acs-retry-after. */
 export function errorResponse(requestId: string, error: AlibabaError): Response {
   const body = {
     RequestId: requestId,
@@ -18,5 +18,10 @@ export function errorResponse(requestId: string, error: AlibabaError): Response 
     Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=DAS&requestId=${requestId}`,
     ...(error.accessDeniedDetail ? { AccessDeniedDetail: error.accessDeniedDetail } : {}),
   };
-  return jsonResponse(body, error.status, { 'x-acs-request-id': requestId, 'x-emulator-error-detail': headerSafe(error.detail) });
+  return jsonResponse(body, error.status, {
+    'x-acs-request-id': requestId,
+    // Integer milliseconds; the runtimes read it to back off (openapi-core's ThrottlingError.retryAfter).
+    ...(error.retryAfterMs !== undefined ? { 'x-acs-retry-after': String(error.retryAfterMs) } : {}),
+    'x-emulator-error-detail': headerSafe(error.detail),
+  });
 }

@@ -16,11 +16,28 @@ export const ALIBABA_ERRORS = {
   NoPermission: { status: 403, message: () => 'You are not authorized to do this action.' },
   InvalidParams: { status: 400, message: () => 'The request parameters are invalid.' },
   'Throttling.User': { status: 400, message: () => 'Request was denied due to user flow control.' },
+  // The gateway's other flow-control codes. Their statuses are unconfirmed (the spec says "400?"):
+  // 400 like Throttling.User, which is confirmed.
+  'Throttling.Api': { status: 400, message: () => 'Request was denied due to api flow control.' },
+  Throttling: { status: 400, message: () => 'Request was denied due to request throttling.' },
   InternalError: { status: 500, message: () => 'The request processing has failed due to some unknown error, exception or failure.' },
   ServiceUnavailable: { status: 503, message: () => 'The request has failed due to a temporary failure of the server.' },
 } as const satisfies Record<string, { status: number; message: (...args: never[]) => string }>;
 
 export type AlibabaErrorCode = keyof typeof ALIBABA_ERRORS;
+
+/**
+ * A throttling answer, as the clients classify it: @alicloud/openapi-core 1.0.8 throws
+ * ThrottlingError (retryAfter from x-acs-retry-after) when the code contains "Throttling".
+ */
+export const isThrottlingCode = (code: AlibabaErrorCode): boolean => code.includes('Throttling');
+
+/**
+ * x-acs-retry-after (milliseconds) on a throttling answer whose fault rule names no retryAfterMs.
+ * No vendor figure is published; DAS flow control is counted per second (QPS), so the next
+ * window opens within one second.
+ */
+export const DEFAULT_RETRY_AFTER_MS = 1000;
 
 export interface AccessDeniedDetail {
   readonly PolicyType: string;
@@ -32,25 +49,41 @@ export interface AccessDeniedDetail {
   readonly EncodedDiagnosticMessage: string;
 }
 
-/** A cloud error on its way to the client. `detail` says why, for the log and x-emulator-error-detail only. */
+/**
+ * A cloud error on its way to the client. `detail` says why, for the log and x-emulator-error-detail only.
+ * Every throttling error carries a retry delay (for x-acs-retry-after); no other error does.
+ */
 export class AlibabaError extends Error {
   override readonly name = 'AlibabaError';
   readonly status: number;
+  readonly retryAfterMs: number | undefined;
   constructor(
     readonly code: AlibabaErrorCode,
     message: string,
     readonly detail: string,
     readonly accessDeniedDetail?: AccessDeniedDetail,
     status: number = ALIBABA_ERRORS[code].status,
+    retryAfterMs?: number,
   ) {
     super(message);
     this.status = status;
+    this.retryAfterMs = isThrottlingCode(code) ? (retryAfterMs ?? DEFAULT_RETRY_AFTER_MS) : undefined;
   }
 }
 
 export const isAlibabaErrorCode = (code: string): code is AlibabaErrorCode => Object.hasOwn(ALIBABA_ERRORS, code);
 
-/** The error a status-only fault answers with: the catalog's closest code for that status. */
+/** The code a fault rule's answer carries: its catalog error, or for a status alone the catalog's closest code. */
+export function injectedCode(answer: { code?: string; status?: number }): AlibabaErrorCode {
+  return answer.code !== undefined && isAlibabaErrorCode(answer.code) ? answer.code : codeForStatus(answer.status ?? 500);
+}
+
+/** Whether a fault rule's answer throttles, so that it may name its x-acs-retry-after. */
+export function injectedThrottling(answer: { code?: string; status?: number }): { code: AlibabaErrorCode; throttles: boolean } {
+  const code = injectedCode(answer);
+  return { code, throttles: isThrottlingCode(code) };
+}
+
 function codeForStatus(status: number): AlibabaErrorCode {
   if (status === 503) return 'ServiceUnavailable';
   if (status >= 500) return 'InternalError';
@@ -76,9 +109,9 @@ export const alibabaErrors = {
   invalidParams: (detail: string) => new AlibabaError('InvalidParams', ALIBABA_ERRORS.InvalidParams.message(), detail),
   internalError: (detail: string) => new AlibabaError('InternalError', ALIBABA_ERRORS.InternalError.message(), detail),
   /** What a fault rule asked for: a catalog error (under another status if the rule says so), or a status alone. */
-  injected: (answer: { code?: string; status?: number }, ruleId: string) => {
-    const code = answer.code !== undefined && isAlibabaErrorCode(answer.code) ? answer.code : codeForStatus(answer.status ?? 500);
+  injected: (answer: { code?: string; status?: number; retryAfterMs?: number }, ruleId: string) => {
+    const code = injectedCode(answer);
     const message = (ALIBABA_ERRORS[code].message as (arg?: string) => string)('(injected)');
-    return new AlibabaError(code, message, `injected by fault rule ${ruleId}`, undefined, answer.status ?? ALIBABA_ERRORS[code].status);
+    return new AlibabaError(code, message, `injected by fault rule ${ruleId}`, undefined, answer.status ?? ALIBABA_ERRORS[code].status, answer.retryAfterMs);
   },
 };
