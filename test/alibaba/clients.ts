@@ -6,6 +6,7 @@ import * as $Util from '@alicloud/tea-util';
 import RPCClient from '@alicloud/pop-core';
 import * as $dara from '@darabonba/typescript';
 import { expect } from 'vitest';
+import { DEFAULT_RETRY_AFTER_MS } from '../../src/providers/alibaba/errors.js';
 
 /** These CommonJS packages export their class as `exports.default`; runtimes differ on unwrapping it once or not at all. */
 const unwrap = <M extends { default: unknown }>(module: { default: M }): M['default'] => (module.default as Partial<M>).default ?? (module.default as unknown as M['default']);
@@ -190,10 +191,10 @@ export function expectedMessage(kind: ClientKind, status: number, body: { Code: 
  * openapi-client: tea's ResponseError (named Error), `statusCode` copied into `data`.
  * openapi-core: ThrottlingError when the code contains "Throttling", else ClientError (4xx) or
  * ServerError (5xx); `data` is the body untouched, and `detail`/`description` are the string
- * "undefined" when the body has none; `retryAfter` would come from an `x-acs-retry-after` header,
- * which the emulator does not send. pop-core: an Error named `<Code>Error`, whatever the status.
+ * "undefined" when the body has none; a ThrottlingError's `retryAfter` is the answer's
+ * `x-acs-retry-after`. pop-core: an Error named `<Code>Error`, whatever the status.
  */
-export function expectedThrown(kind: ClientKind, status: number, body: ErrorBody): { type: new (...args: any[]) => Error; fields: Record<string, unknown> } {
+export function expectedThrown(kind: ClientKind, status: number, body: ErrorBody, retryAfterMs = DEFAULT_RETRY_AFTER_MS): { type: new (...args: any[]) => Error; fields: Record<string, unknown> } {
   switch (runtimeOf(kind)) {
     case 'openapi-client':
       return { type: Error, fields: { code: body.Code, data: { ...body, statusCode: status }, description: 'undefined', accessDeniedDetail: body.AccessDeniedDetail, statusCode: status } };
@@ -202,7 +203,7 @@ export function expectedThrown(kind: ClientKind, status: number, body: ErrorBody
       const accessDeniedDetail = type === ClientError ? (body.AccessDeniedDetail ?? null) : undefined;
       return {
         type,
-        fields: { name: type.name, code: body.Code, data: body, statusCode: status, requestId: body.RequestId, detail: 'undefined', description: 'undefined', retryAfter: undefined, accessDeniedDetail },
+        fields: { name: type.name, code: body.Code, data: body, statusCode: status, requestId: body.RequestId, detail: 'undefined', description: 'undefined', retryAfter: type === ThrottlingError ? retryAfterMs : undefined, accessDeniedDetail },
       };
     }
     case 'pop-core':
