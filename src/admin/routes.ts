@@ -153,6 +153,13 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
 
   app.get('/journal', (c) => (operation(c, 'ListJournal'), json({ capacity: journal.capacity, entries: journal.list(parse(schemas.journalQuerySchema, c.req.query(), 'query')) })));
   app.delete('/journal', (c) => (operation(c, 'ClearJournal'), json({ deleted: journal.clear() })));
+  // What an Alibaba error's `Recommend` links to: the journal entry of that request, with why it was refused.
+  app.get('/requests/:id', (c) => {
+    operation(c, 'ShowRequest');
+    const entry = journal.find(c.req.param('id'));
+    if (!entry) throw new ControlError('not_found', `request ${c.req.param('id')} is not in the journal (it keeps the last ${journal.capacity} requests)`);
+    return json({ request: entry });
+  });
 
   app.post('/fixtures', async (c) => {
     operation(c, 'LoadFixtures');

@@ -33,7 +33,10 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
     const ms = Math.round((performance.now() - started) * 10) / 10;
     // The id the client saw, in its cloud's spelling, so a RequestId from an SDK error finds its line.
     const requestId = audit.requestId ?? c.get('requestId');
-    parts.log.info('request', {
+    // A refusal the client did not ask for (no fault rule) is worth a warning: it is often the
+    // developer's mistake, and the clients show only the cloud's generic message.
+    const refused = c.res.status >= 400 && audit.provider !== 'emulator' && !audit.faultRuleId;
+    parts.log[refused ? 'warn' : 'info'](refused ? 'request refused' : 'request', {
       id: requestId,
       method: c.req.method,
       path: c.req.path,

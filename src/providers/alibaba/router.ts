@@ -130,7 +130,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       if (cloudError.code === 'InternalError' && !audit.faultRuleId) options.log.error('internal error', { requestId, error: (error as Error).stack ?? String(error) });
       audit.errorCode = cloudError.code;
       audit.detail = cloudError.detail;
-      return errorResponse(requestId, cloudError);
+      return errorResponse(requestId, cloudError, new URL(c.req.url).origin);
     }
   };
 

@@ -8,7 +8,7 @@ import { abortedResponse, readBody, RequestAbortedError } from '../../http/body.
 import type { FaultRegistry } from '../../faults.js';
 import type { KillEngine } from '../../engine/kill-engine.js';
 import type { AppEnv } from '../../http/context.js';
-import { jsonResponse } from '../../http/json.js';
+import { headerSafe, jsonResponse } from '../../http/json.js';
 import type { Logger } from '../../log.js';
 import { akskAuthenticator, missingCredentials, tokenAuthenticator, type Caller, type HuaweiAuthenticator, type HuaweiRequest } from './auth/authenticators.js';
 import { authorizeIam } from './auth/iam.js';
@@ -162,7 +162,8 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       const now = options.now();
       const keystoneAnswer = (result: KeystoneResult) => {
         if (result.status >= 400) audit.errorCode = String(result.status);
-        return jsonResponse(result.body, result.status, { 'x-request-id': requestId, ...result.headers });
+        audit.detail = result.detail;
+        return jsonResponse(result.body, result.status, { 'x-request-id': requestId, ...result.headers, ...(result.detail ? { 'x-emulator-error-detail': headerSafe(result.detail) } : {}) });
       };
       // 2. IAM's token route needs no credentials; its Keystone reads want them, but no project.
       if (request.method === 'POST' && request.path === '/v3/auth/tokens') {
