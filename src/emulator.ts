@@ -20,11 +20,11 @@ import { createLogger, type LogSink } from './log.js';
 import type { NodeRef } from './model.js';
 import { AccessKeyDirectory } from './providers/alibaba/auth/credentials.js';
 import { ALIBABA_ERRORS, injectedThrottling } from './providers/alibaba/errors.js';
-import { ALIBABA_OPERATIONS, alibabaRouter } from './providers/alibaba/router.js';
+import { ALIBABA_OPERATIONS, alibabaOperationInfo, alibabaRouter } from './providers/alibaba/router.js';
 import { HuaweiIdentities } from './providers/huawei/auth/identities.js';
 import { TokenStore } from './providers/huawei/auth/tokens.js';
 import { HUAWEI_ERROR_CODES } from './providers/huawei/errors.js';
-import { huaweiGatewayRejection, HUAWEI_OPERATIONS, huaweiNotFound, huaweiRouter } from './providers/huawei/router.js';
+import { huaweiGatewayRejection, HUAWEI_OPERATIONS, huaweiNotFound, huaweiOperationInfo, huaweiRouter } from './providers/huawei/router.js';
 import { loadSecretKey, SecretBox } from './secrets.js';
 import { DbUserStore } from './store/db-users.js';
 import { countSeededRun, openDatabase } from './store/database.js';
@@ -122,7 +122,7 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
     ids: ids.fork('requests'),
     journal,
     routes: [
-      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, adminToken: config.adminToken }) },
+      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, operations: [...alibabaOperationInfo(), ...huaweiOperationInfo()], adminToken: config.adminToken }) },
       { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, log, now }) },
       { path: '/', app: alibabaRouter({ engine, faults, keys: accessKeys, auth: config.auth, log, now }) },
     ],

@@ -10,6 +10,7 @@ import type { AppEnv } from '../http/context.js';
 import { jsonResponse } from '../http/json.js';
 import type { Journal } from '../journal.js';
 import type { Logger } from '../log.js';
+import type { OperationInfo } from '../providers/operation-info.js';
 import { ControlError, type ControlPlane } from './control-plane.js';
 import { openApiDocument } from './openapi.js';
 import * as schemas from './schemas.js';
@@ -28,6 +29,8 @@ export interface ControlRoutesOptions {
   readonly faults: FaultRegistry;
   readonly journal: Journal;
   readonly health: () => HealthInfo;
+  /** Every operation the adapters route, for `GET /_emulator/operations`. */
+  readonly operations: readonly OperationInfo[];
   /** When set, every control route wants `Authorization: Bearer <token>`. */
   readonly adminToken: string | undefined;
 }
@@ -94,6 +97,7 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
   const json = (body: unknown, status: 200 | 201 = 200) => jsonResponse(body, status);
 
   app.get('/health', (c) => (operation(c, 'Health'), json({ status: 'ok', ready: true, ...options.health() })));
+  app.get('/operations', (c) => (operation(c, 'ListOperations'), json({ operations: options.operations })));
   app.get('/openapi.json', (c) => (operation(c, 'OpenApi'), json(openApiDocument())));
 
   app.post('/reset', async (c) => {

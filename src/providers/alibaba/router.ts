@@ -19,6 +19,8 @@ import { createKillInstanceSessionTask, createKillInstanceSessionTaskWithMaintai
 import { getKillInstanceSessionTaskResult } from './operations/get-kill-instance-session-task-result.js';
 import { getMySQLAllSessionAsync } from './operations/get-mysql-all-session-async.js';
 import type { AlibabaOperation } from './operations/operation.js';
+import type { OperationInfo } from '../operation-info.js';
+import { ACS3_ALGORITHMS } from './auth/signature-v3.js';
 import { parseAlibabaRequest, type AlibabaRequest } from './request.js';
 
 export const ALIBABA_API_VERSION = '2020-01-16';
@@ -33,6 +35,12 @@ const OPERATIONS: ReadonlyMap<string, AlibabaOperation> = new Map(
 
 /** The Actions this adapter answers, for fault rules and the journal. */
 export const ALIBABA_OPERATIONS: readonly string[] = [...OPERATIONS.keys()];
+
+/** This adapter's rows of the supported-operations table, from the operations it routes. */
+export function alibabaOperationInfo(): OperationInfo[] {
+  const signing = ['V1 HMAC-SHA1', ...Object.keys(ACS3_ALGORITHMS).map((name) => `V3 ${name}`)];
+  return [...OPERATIONS.values()].map((op) => ({ provider: 'alibaba', operation: op.action, method: 'GET, POST', path: `/?Action=${op.action}`, signing, action: `hdm:${op.action}`, faults: true, realServer: op.realServer }));
+}
 
 export interface AlibabaRouterOptions {
   readonly engine: KillEngine;

@@ -24,6 +24,7 @@ import { deleteDbUser, listDbUsers, registerDbUser, showDbUser, updateDbUser } f
 import { deleteProcess } from './operations/delete-process.js';
 import { listProcesses } from './operations/list-processes.js';
 import type { HuaweiOperation } from './operations/operation.js';
+import type { OperationInfo, RealServerUse } from '../operation-info.js';
 import { showQuotas } from './operations/show-quotas.js';
 
 /** The API gateway refuses bodies over 12 MB. */
@@ -68,6 +69,17 @@ function match(method: string, path: string): { operation: HuaweiOperation; para
 
 /** The operations this adapter answers (IAM's token route included), for fault rules and the journal. */
 export const HUAWEI_OPERATIONS: readonly string[] = [...OPERATIONS.map((o) => o.name), 'CreateToken', ...KEYSTONE_OPERATIONS.map((o) => o.name)];
+
+/** This adapter's rows of the supported-operations table, from the operations it routes. */
+export function huaweiOperationInfo(): OperationInfo[] {
+  const signing = ['SDK-HMAC-SHA256', 'X-Auth-Token'];
+  const row = (operation: string, method: string, path: string, action: string | null, realServer: RealServerUse, how = signing): OperationInfo => ({ provider: 'huawei', operation, method, path, signing: how, action, faults: true, realServer });
+  return [
+    ...OPERATIONS.map((o) => row(o.name, o.method, o.path, o.iamAction, o.realServer)),
+    row('CreateToken', 'POST', '/v3/auth/tokens', null, 'none', ['password in the body']),
+    ...KEYSTONE_OPERATIONS.map((o) => row(o.name, o.method, o.path, null, 'none')),
+  ];
+}
 
 export interface HuaweiRouterOptions {
   readonly engine: KillEngine;

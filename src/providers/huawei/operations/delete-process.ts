@@ -19,6 +19,7 @@ const body = z
  */
 export const deleteProcess: HuaweiOperation = {
   name: 'DeleteProcess',
+  realServer: 'kills sessions',
   method: 'DELETE',
   path: '/v3/{project_id}/instances/{instance_id}/process',
   iamAction: 'das:clouddba:deleteProcess',
