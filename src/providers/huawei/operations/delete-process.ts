@@ -38,6 +38,7 @@ export const deleteProcess: HuaweiOperation = {
       sessionIds: (filters.process_ids ?? []).map((id) => BigInt(id)),
       ignoredUsers: [],
       filter: { user: filters.user, database: filters.database },
+      settledOnAnswer: true,
     });
     // The cloud answers once the kills are issued and done (or the kill timeout passed).
     const tasks = await settled;
