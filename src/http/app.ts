@@ -36,7 +36,9 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
     // A refusal the client did not ask for (no fault rule) is worth a warning: it is often the
     // developer's mistake, and the clients show only the cloud's generic message.
     const refused = c.res.status >= 400 && audit.provider !== 'emulator' && !audit.faultRuleId;
-    parts.log[refused ? 'warn' : 'info'](refused ? 'request refused' : 'request', {
+    // A container's health check polls every few seconds: a healthy answer is not worth a line.
+    const routine = audit.operation === 'Health' && c.res.status === 200;
+    parts.log[refused ? 'warn' : routine ? 'debug' : 'info'](refused ? 'request refused' : 'request', {
       id: requestId,
       method: c.req.method,
       path: c.req.path,

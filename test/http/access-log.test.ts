@@ -23,13 +23,14 @@ describe('access log', () => {
     }
   });
 
-  it('writes readable text lines by default', async () => {
+  it('writes readable text lines by default; a healthy health check only at debug level', async () => {
     const lines: string[] = [];
     const emulator = await startTestEmulator({ logLevel: 'info' }, { logSink: (l) => lines.push(l) });
     try {
       await rawRequest(emulator.url, { path: '/_emulator/health' });
+      await rawRequest(emulator.url, { path: '/_emulator/journal' });
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO  request id="[0-9a-f-]{36}" method="GET" path="\/_emulator\/health" provider="emulator" operation="Health" status=200 ms=[\d.]+$/);
+      expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO  request id="[0-9a-f-]{36}" method="GET" path="\/_emulator\/journal" provider="emulator" operation="ListJournal" status=200 ms=[\d.]+$/);
     } finally {
       await emulator.stop();
     }
