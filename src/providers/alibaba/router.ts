@@ -11,7 +11,7 @@ import type { AppEnv } from '../../http/context.js';
 import type { Logger } from '../../log.js';
 import { acs3Authenticator, rpcV1Authenticator, type Authenticator } from './auth/authenticators.js';
 import type { AccessKeyDirectory, AlibabaPrincipal } from './auth/credentials.js';
-import { NonceCache } from './auth/nonce-cache.js';
+import type { NonceCache } from './auth/nonce-cache.js';
 import { authorize } from './auth/ram.js';
 import { errorResponse, successResponse } from './envelope.js';
 import { AlibabaError, alibabaErrors } from './errors.js';
@@ -25,7 +25,7 @@ import { parseAlibabaRequest, type AlibabaRequest } from './request.js';
 
 export const ALIBABA_API_VERSION = '2020-01-16';
 /** Both the timestamp window and the nonce replay window. */
-const AUTH_WINDOW_MS = 15 * 60 * 1000;
+export const AUTH_WINDOW_MS = 15 * 60 * 1000;
 
 const OPERATIONS: ReadonlyMap<string, AlibabaOperation> = new Map(
   [createKillInstanceSessionTask, createKillInstanceSessionTaskWithMaintainUser, getKillInstanceSessionTaskResult, getMySQLAllSessionAsync].map(
@@ -46,6 +46,8 @@ export interface AlibabaRouterOptions {
   readonly engine: KillEngine;
   readonly faults: FaultRegistry;
   readonly keys: AccessKeyDirectory;
+  /** Nonces used within the replay window (AUTH_WINDOW_MS), kept across restarts. */
+  readonly nonces: NonceCache;
   readonly auth: AuthMode;
   readonly log: Logger;
   readonly now: () => number;
@@ -55,8 +57,7 @@ export interface AlibabaRouterOptions {
 const alibabaRequestId = (id: string) => id.toUpperCase();
 
 export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
-  const nonces = new NonceCache(AUTH_WINDOW_MS);
-  const deps = { keys: options.keys, nonces, windowMs: AUTH_WINDOW_MS };
+  const deps = { keys: options.keys, nonces: options.nonces, windowMs: AUTH_WINDOW_MS };
   const authenticators: readonly Authenticator[] = [acs3Authenticator(deps), rpcV1Authenticator(deps)];
   const app = new Hono<AppEnv>();
 
