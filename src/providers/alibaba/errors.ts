@@ -15,6 +15,9 @@ export const ALIBABA_ERRORS = {
   SignatureNonceUsed: { status: 400, message: () => 'Specified signature nonce was used already.' },
   NoPermission: { status: 403, message: () => 'You are not authorized to do this action.' },
   InvalidParams: { status: 400, message: () => 'The request parameters are invalid.' },
+  // The gateway's answer to a body over its limit is undocumented (spec/alibaba-das.md): the
+  // emulator's choice is HTTP 413 in the gateway envelope, a code clients read like any other.
+  RequestEntityTooLarge: { status: 413, message: () => 'The request entity is too large.' },
   'Throttling.User': { status: 400, message: () => 'Request was denied due to user flow control.' },
   // The gateway's other flow-control codes. Their statuses are unconfirmed (the spec says "400?"):
   // 400 like Throttling.User, which is confirmed.
@@ -107,6 +110,7 @@ export const alibabaErrors = {
   nonceUsed: (nonce: string) => new AlibabaError('SignatureNonceUsed', ALIBABA_ERRORS.SignatureNonceUsed.message(), `nonce ${JSON.stringify(nonce)} was seen within the last 15 minutes`),
   noPermission: (detail: AccessDeniedDetail) => new AlibabaError('NoPermission', ALIBABA_ERRORS.NoPermission.message(), `${detail.NoPermissionType} of ${detail.AuthAction} for ${detail.AuthPrincipalDisplayName}`, detail),
   invalidParams: (detail: string) => new AlibabaError('InvalidParams', ALIBABA_ERRORS.InvalidParams.message(), detail),
+  entityTooLarge: (detail: string) => new AlibabaError('RequestEntityTooLarge', ALIBABA_ERRORS.RequestEntityTooLarge.message(), detail),
   internalError: (detail: string) => new AlibabaError('InternalError', ALIBABA_ERRORS.InternalError.message(), detail),
   /** What a fault rule asked for: a catalog error (under another status if the rule says so), or a status alone. */
   injected: (answer: { code?: string; status?: number; retryAfterMs?: number }, ruleId: string) => {

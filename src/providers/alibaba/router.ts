@@ -5,7 +5,7 @@ import type { AuthMode } from '../../config.js';
 import type { FaultRegistry } from '../../faults.js';
 import type { KillEngine } from '../../engine/kill-engine.js';
 import { EngineError } from '../../engine/errors.js';
-import { abortedResponse, readBody, RequestAbortedError } from '../../http/body.js';
+import { abortedResponse, BodyTooLargeError, readBody, RequestAbortedError } from '../../http/body.js';
 import { describeIssues } from '../../fixtures/load.js';
 import type { AppEnv } from '../../http/context.js';
 import type { Logger } from '../../log.js';
@@ -21,6 +21,7 @@ import { getMySQLAllSessionAsync } from './operations/get-mysql-all-session-asyn
 import type { AlibabaOperation } from './operations/operation.js';
 import type { OperationInfo } from '../operation-info.js';
 import { ACS3_ALGORITHMS } from './auth/signature-v3.js';
+import { MAX_BODY_BYTES } from './limits.js';
 import { parseAlibabaRequest, type AlibabaRequest } from './request.js';
 
 export const ALIBABA_API_VERSION = '2020-01-16';
@@ -105,8 +106,9 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
     try {
       // 1. Only GET and POST reach an RPC API.
       if (c.req.method !== 'GET' && c.req.method !== 'POST') throw alibabaErrors.actionNotFound(`${c.req.method} /`);
-      // 2. Decode query and form body into parameters; never reuse the raw text.
-      const request = parseAlibabaRequest({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: await readBody(c) });
+      // 2. Decode query and form body into parameters; never reuse the raw text. A body over the
+      //    limit is refused before anything is decoded or signed.
+      const request = parseAlibabaRequest({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: await readBody(c, MAX_BODY_BYTES) });
       audit.operation = request.action;
       // 3. Common parameters, then the version, then the action.
       if (!request.action) throw alibabaErrors.missingParameter('Action');
@@ -150,6 +152,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
 /** Business refusals are InvalidParams; only a real fault is a 500. */
 function toAlibabaError(error: unknown): AlibabaError {
   if (error instanceof AlibabaError) return error;
+  if (error instanceof BodyTooLargeError) return alibabaErrors.entityTooLarge(error.message);
   if (error instanceof ZodError) return alibabaErrors.invalidParams(describeIssues(error));
   if (error instanceof EngineError) return alibabaErrors.invalidParams(error.message);
   return alibabaErrors.internalError(error instanceof Error ? error.message : String(error));

@@ -4,7 +4,7 @@ import { Hono, type Context } from 'hono';
 import type { AuthMode } from '../../config.js';
 import type { DbUserRegistry } from '../../engine/db-user-registry.js';
 import { EngineError } from '../../engine/errors.js';
-import { abortedResponse, readBody, RequestAbortedError } from '../../http/body.js';
+import { abortedResponse, BodyTooLargeError, readBody, RequestAbortedError } from '../../http/body.js';
 import type { FaultRegistry } from '../../faults.js';
 import type { KillEngine } from '../../engine/kill-engine.js';
 import type { AppEnv } from '../../http/context.js';
@@ -151,11 +151,9 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
     };
     const language = c.req.header('x-language');
     try {
-      // 1. The gateway refuses oversized bodies before anything else.
-      const declared = Number(c.req.header('content-length') ?? 0);
-      if (declared > MAX_BODY_BYTES) throw huaweiErrors.entityTooLarge(`body of ${declared} bytes is over 12 MB`);
-      const body = await readBody(c);
-      if (body.length > MAX_BODY_BYTES) throw huaweiErrors.entityTooLarge(`body of ${body.length} bytes is over 12 MB`);
+      // 1. The gateway refuses oversized bodies before anything else: a declared length at once,
+      //    a chunked body as soon as it passes 12 MB.
+      const body = await readBody(c, MAX_BODY_BYTES);
       const url = new URL(c.req.url);
       const request: HuaweiRequest = {
         method: c.req.method,
@@ -229,6 +227,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
 /** Refusals the operations did not translate are still the client's: only a real fault is a 500. */
 function toHuaweiError(error: unknown): HuaweiError {
   if (error instanceof HuaweiError) return error;
+  if (error instanceof BodyTooLargeError) return huaweiErrors.entityTooLarge(`${error.message} (12 MB)`);
   if (error instanceof EngineError) return huaweiErrors.invalidParameter(error.message);
   return huaweiErrors.internalError(error instanceof Error ? error.message : String(error));
 }

@@ -1,0 +1,12 @@
+/**
+ * How much one Alibaba RPC request may ask of the emulator. The DAS API reference states no maxima
+ * (spec/alibaba-das.md), so these are the emulator's own, generous for every official client and
+ * documented in README: they exist so that one request cannot hold the server or grow the data file.
+ */
+
+/**
+ * The largest request body (a pop-core POST sends every parameter as a form). The largest
+ * legitimate form, a kill naming a thousand ids of 20 digits and a hundred account names, is
+ * about 30 KB: 1 MiB leaves room for any of them and stops a body that could only be an attack.
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;

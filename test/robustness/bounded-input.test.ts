@@ -1,0 +1,149 @@
+/**
+ * Bounded input: every route holds its body limit while the body streams, and answers its
+ * provider's "too large" error without waiting for (or buffering) the rest; the connection then
+ * closes. These requests are written to a raw socket: a chunked body that never ends is something
+ * no HTTP client library sends on purpose.
+ */
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningEmulator } from '../../src/emulator.js';
+import { MAX_CONTROL_BODY_BYTES, MAX_FIXTURES_BODY_BYTES } from '../../src/admin/routes.js';
+import { MAX_BODY_BYTES as ALIBABA_MAX_BODY_BYTES } from '../../src/providers/alibaba/limits.js';
+import { MAX_BODY_BYTES as HUAWEI_MAX_BODY_BYTES } from '../../src/providers/huawei/router.js';
+import { startTestEmulator } from '../support/emulator.js';
+import { checkAlibabaAnswer, checkHuaweiAnswer, parseResponses, type RawResponse } from './hostile-arbitraries.js';
+import { HUAWEI_INSTANCE, HUAWEI_PROJECT } from './support.js';
+
+interface Streamed {
+  readonly response: RawResponse;
+  /** Body bytes written before the answer came (or the server stopped reading). */
+  readonly bytesSent: number;
+  readonly closedByServer: boolean;
+}
+
+/**
+ * Sends `head` and then a chunked body of `chunkBytes` chunks, up to `maxBytes`, WITHOUT the final
+ * empty chunk: a server that waits for the whole body never answers (and the wait ends at the
+ * request timeout, with no answer from the route). Stops writing as soon as an answer arrives,
+ * and resolves once the server has closed the connection.
+ */
+function streamUnfinishedBody(port: number, head: string, options: { chunkBytes?: number; maxBytes: number; fill?: number }): Promise<Streamed> {
+  const chunkBytes = options.chunkBytes ?? 64 * 1024;
+  const chunk = Buffer.concat([Buffer.from(`${chunkBytes.toString(16)}\r\n`), Buffer.alloc(chunkBytes, options.fill ?? 0x61), Buffer.from('\r\n')]);
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const received: Buffer[] = [];
+    let answered = false;
+    let bytesSent = 0;
+    socket.on('data', (data: Buffer) => {
+      received.push(data);
+      answered = true;
+    });
+    const finish = () => {
+      try {
+        const responses = parseResponses(Buffer.concat(received));
+        if (responses.length === 0) reject(new Error(`the server closed the connection without an answer after ${bytesSent} body bytes`));
+        else resolve({ response: responses[0]!, bytesSent, closedByServer: true });
+      } catch (error) {
+        reject(error);
+      }
+    };
+    socket.on('close', finish);
+    // A reset after the answer (the server closed with body bytes unread) is still a close.
+    socket.on('error', () => {});
+    socket.on('connect', async () => {
+      socket.write(`${head}Transfer-Encoding: chunked\r\n\r\n`);
+      while (!answered && !socket.destroyed && bytesSent < options.maxBytes) {
+        bytesSent += chunkBytes;
+        if (!socket.write(chunk)) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              socket.off('drain', done).off('close', done);
+              resolve();
+            };
+            socket.on('drain', done).on('close', done);
+          });
+        }
+      }
+    });
+  });
+}
+
+const json = (r: RawResponse) => JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
+const asAnswer = (r: RawResponse) => ({ status: r.status, headers: r.headers, text: r.body.toString('utf8') });
+
+describe('body limits hold while the body streams', () => {
+  let emulator: RunningEmulator;
+  // Unauthenticated: a body over the limit needs no credentials to be refused.
+  beforeAll(async () => {
+    emulator = await startTestEmulator({ auth: 'enforce' });
+  });
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+
+  const head = (method: string, path: string, contentType = 'application/x-www-form-urlencoded') =>
+    `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\n`;
+
+  it(`refuses an Alibaba chunked body past ${ALIBABA_MAX_BODY_BYTES} bytes with 413 RequestEntityTooLarge, without waiting for the rest, and closes`, async () => {
+    const { response, closedByServer } = await streamUnfinishedBody(emulator.port, head('POST', '/'), { maxBytes: 64 * ALIBABA_MAX_BODY_BYTES });
+    checkAlibabaAnswer(asAnswer(response), 'POST', () => JSON.stringify(response.headers));
+    expect(response.status).toBe(413);
+    expect(json(response)).toMatchObject({ Code: 'RequestEntityTooLarge', Message: 'The request entity is too large.' });
+    expect(response.headers['x-emulator-error-detail']).toMatch(/limit of 1048576 bytes/);
+    expect(response.headers.connection).toBe('close');
+    expect(closedByServer).toBe(true);
+  });
+
+  it('refuses an Alibaba body whose Content-Length is over the limit before reading any of it', async () => {
+    const socket = connect(emulator.port, '127.0.0.1');
+    const received: Buffer[] = [];
+    socket.on('data', (d: Buffer) => received.push(d));
+    socket.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${ALIBABA_MAX_BODY_BYTES + 1}\r\n\r\n`);
+    await new Promise((resolve) => socket.on('close', resolve));
+    const [response] = parseResponses(Buffer.concat(received));
+    expect(response?.status).toBe(413);
+    expect(json(response!).Code).toBe('RequestEntityTooLarge');
+  });
+
+  it('refuses a Huawei chunked body past 12 MB with 413 APIGW.0201 "Request entity too large.", without waiting for the rest', async () => {
+    const path = `/v3/${HUAWEI_PROJECT}/instances/${HUAWEI_INSTANCE}/process`;
+    const { response, closedByServer } = await streamUnfinishedBody(emulator.port, head('DELETE', path, 'application/json'), { chunkBytes: 256 * 1024, maxBytes: 8 * HUAWEI_MAX_BODY_BYTES, fill: 0x20 });
+    checkHuaweiAnswer(asAnswer(response), { method: 'DELETE', path, language: 'en' }, () => JSON.stringify(response.headers));
+    expect(response.status).toBe(413);
+    expect(json(response)).toMatchObject({ error_code: 'APIGW.0201', error_msg: 'Request entity too large.' });
+    expect(response.headers.connection).toBe('close');
+    expect(closedByServer).toBe(true);
+  });
+
+  it(`refuses a control body past ${MAX_CONTROL_BODY_BYTES} bytes with 413 and the control API's JSON error`, async () => {
+    const { response, closedByServer } = await streamUnfinishedBody(emulator.port, head('POST', '/_emulator/faults', 'application/json'), { maxBytes: 64 * MAX_CONTROL_BODY_BYTES, fill: 0x20 });
+    expect(response.status).toBe(413);
+    expect(json(response)).toEqual({ error: { code: 'payload_too_large', message: expect.stringMatching(/limit of 1048576 bytes/) } });
+    expect(response.headers.connection).toBe('close');
+    expect(closedByServer).toBe(true);
+  });
+
+  it(`lets a fixture document be larger (up to ${MAX_FIXTURES_BODY_BYTES} bytes), and refuses past that`, async () => {
+    // 2 MB of whitespace and then not JSON: over the control limit, under the fixtures one, so it is read and judged.
+    const body = `${' '.repeat(2 * 1024 * 1024)}x`;
+    const response = await fetch(`${emulator.url}/_emulator/fixtures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: { code: 'invalid_request', message: 'the body is not JSON' } });
+    const { response: refused } = await streamUnfinishedBody(emulator.port, head('POST', '/_emulator/fixtures', 'application/json'), { chunkBytes: 256 * 1024, maxBytes: 8 * MAX_FIXTURES_BODY_BYTES, fill: 0x20 });
+    expect(refused.status).toBe(413);
+    expect(json(refused).error).toMatchObject({ code: 'payload_too_large' });
+  });
+
+  it('answers a route that reads no body without waiting for that body, and closes the connection', async () => {
+    const { response, closedByServer } = await streamUnfinishedBody(emulator.port, head('GET', '/_emulator/health', 'application/json'), { maxBytes: 64 * MAX_CONTROL_BODY_BYTES });
+    expect(response.status).toBe(200);
+    expect(response.headers.connection).toBe('close');
+    expect(closedByServer).toBe(true);
+  });
+
+  it('still serves requests afterwards, on new connections', async () => {
+    const response = await fetch(`${emulator.url}/_emulator/health`);
+    expect(response.status).toBe(200);
+  });
+});
