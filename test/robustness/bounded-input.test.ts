@@ -8,11 +8,13 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator.js';
 import { MAX_CONTROL_BODY_BYTES, MAX_FIXTURES_BODY_BYTES } from '../../src/admin/routes.js';
-import { MAX_BODY_BYTES as ALIBABA_MAX_BODY_BYTES } from '../../src/providers/alibaba/limits.js';
+import { MAX_BODY_BYTES as ALIBABA_MAX_BODY_BYTES, MAX_IGNORED_USERS, MAX_PARAMETERS, MAX_SESSION_IDS } from '../../src/providers/alibaba/limits.js';
+import { MAX_PROCESS_IDS } from '../../src/providers/huawei/operations/delete-process.js';
 import { MAX_BODY_BYTES as HUAWEI_MAX_BODY_BYTES } from '../../src/providers/huawei/router.js';
 import { startTestEmulator } from '../support/emulator.js';
+import { rawRequest } from '../support/http.js';
 import { checkAlibabaAnswer, checkHuaweiAnswer, parseResponses, type RawResponse } from './hostile-arbitraries.js';
-import { HUAWEI_INSTANCE, HUAWEI_PROJECT } from './support.js';
+import { HUAWEI_INSTANCE, HUAWEI_PROJECT, listTasks, RDS, VERSION } from './support.js';
 
 interface Streamed {
   readonly response: RawResponse;
@@ -145,5 +147,89 @@ describe('body limits hold while the body streams', () => {
   it('still serves requests afterwards, on new connections', async () => {
     const response = await fetch(`${emulator.url}/_emulator/health`);
     expect(response.status).toBe(200);
+  });
+});
+
+describe('work per request is bounded: oversized inputs are refused before the expensive work', () => {
+  let enforced: RunningEmulator;
+  let open: RunningEmulator;
+  beforeAll(async () => {
+    [enforced, open] = await Promise.all([startTestEmulator({ auth: 'enforce' }), startTestEmulator({ auth: 'off' })]);
+  });
+  afterAll(async () => {
+    await Promise.all([enforced?.stop(), open?.stop()]);
+  });
+
+  const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+  const alibabaForm = async (url: string, pairs: ReadonlyArray<readonly [string, string]>) => {
+    const response = await rawRequest(url, { method: 'POST', path: '/', headers: FORM, body: new URLSearchParams(pairs as Array<[string, string]>).toString() });
+    return { status: response.status, body: response.json() as Record<string, unknown>, detail: response.headers['x-emulator-error-detail'] as string | undefined, bytes: response.text.length };
+  };
+  const kill = (extra: ReadonlyArray<readonly [string, string]>): Array<readonly [string, string]> => [
+    ['Action', 'CreateKillInstanceSessionTaskWithMaintainUser'],
+    ['Version', VERSION],
+    ['InstanceId', RDS],
+    ['KillAllSessions', 'false'],
+    ...extra,
+  ];
+
+  it(`refuses more than ${MAX_PARAMETERS} parameters with InvalidParams before the signature is checked (no secret needed)`, async () => {
+    const signed: Array<readonly [string, string]> = [
+      ...kill([['SessionIds', '[101]']]),
+      ['AccessKeyId', 'testAccessKeyId'],
+      ['SignatureMethod', 'HMAC-SHA1'],
+      ['SignatureVersion', '1.0'],
+      ['SignatureNonce', 'n1'],
+      ['Timestamp', new Date().toISOString().replace(/\.\d+Z$/, 'Z')],
+      ['Signature', 'AAAA'],
+    ];
+    const padding = (n: number) => Array.from({ length: n }, (_, i) => [`P${i}`, 'x'] as const);
+    const over = await alibabaForm(enforced.url, [...signed, ...padding(MAX_PARAMETERS + 1 - signed.length)]);
+    expect(over.status).toBe(400);
+    expect(over.body.Code).toBe('InvalidParams');
+    expect(over.detail).toBe(`${MAX_PARAMETERS + 1} parameters in the query and form, more than the ${MAX_PARAMETERS} a request may carry`);
+    // At the limit, the request goes on to the signature check.
+    const at = await alibabaForm(enforced.url, [...signed, ...padding(MAX_PARAMETERS - signed.length)]);
+    expect(at.body.Code).toBe('SignatureDoesNotMatch');
+    // Query parameters count too.
+    const query = new URLSearchParams(padding(60) as Array<[string, string]>).toString();
+    const response = await rawRequest(enforced.url, { method: 'POST', path: `/?${query}`, headers: FORM, body: new URLSearchParams(padding(41).map(([n, v]): [string, string] => [`Q${n}`, v])).toString() });
+    expect(response.status).toBe(400);
+    expect(response.headers['x-emulator-error-detail']).toMatch(/^101 parameters/);
+  });
+
+  it(`refuses a SessionIds of more than ${MAX_SESSION_IDS} ids with InvalidParams, and creates no task`, async () => {
+    const ids = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => 100_000 + i));
+    const over = await alibabaForm(open.url, kill([['SessionIds', ids(MAX_SESSION_IDS + 1)]]));
+    expect(over.status).toBe(400);
+    expect(over.body.Code).toBe('InvalidParams');
+    expect(over.detail).toContain(`SessionIds has more than ${MAX_SESSION_IDS} elements`);
+    expect((await listTasks(open.url)).length).toBe(0);
+    const at = await alibabaForm(open.url, kill([['SessionIds', ids(MAX_SESSION_IDS)]]));
+    expect(at.status).toBe(200);
+  });
+
+  it(`refuses an IgnoredUsers of more than ${MAX_IGNORED_USERS} names with InvalidParams`, async () => {
+    const users = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `user${i}`));
+    const over = await alibabaForm(open.url, kill([['SessionIds', '[101]'], ['IgnoredUsers', users(MAX_IGNORED_USERS + 1)]]));
+    expect(over.status).toBe(400);
+    expect(over.body.Code).toBe('InvalidParams');
+    expect(over.detail).toContain(`IgnoredUsers has more than ${MAX_IGNORED_USERS} elements`);
+    const at = await alibabaForm(open.url, kill([['SessionIds', '[101]'], ['IgnoredUsers', users(MAX_IGNORED_USERS)]]));
+    expect(at.status).toBe(200);
+  });
+
+  it(`refuses a Huawei process_ids of more than ${MAX_PROCESS_IDS} ids with 400 DAS.200100, before anything else in the body is judged`, async () => {
+    const path = `/v3/${HUAWEI_PROJECT}/instances/${HUAWEI_INSTANCE}/process`;
+    const send = (n: number) => {
+      const body = JSON.stringify({ db_user_id: '00000000-0000-4000-8000-000000000000', process_ids: Array.from({ length: n }, (_, i) => String(100_000 + i)) });
+      return rawRequest(open.url, { method: 'DELETE', path, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body });
+    };
+    const over = await send(MAX_PROCESS_IDS + 1);
+    expect(over.status).toBe(400);
+    expect(over.json()).toEqual({ error_code: 'DAS.200100', error_msg: 'The parameter is invalid.' });
+    expect(over.headers['x-emulator-error-detail']).toBe(`process_ids names ${MAX_PROCESS_IDS + 1} processes, more than the ${MAX_PROCESS_IDS} the emulator accepts`);
+    // At the limit the count passes, and the (unregistered) account is what is refused.
+    expect((await send(MAX_PROCESS_IDS)).json().error_code).toBe('DAS.200112');
   });
 });

@@ -21,8 +21,8 @@ import { getMySQLAllSessionAsync } from './operations/get-mysql-all-session-asyn
 import type { AlibabaOperation } from './operations/operation.js';
 import type { OperationInfo } from '../operation-info.js';
 import { ACS3_ALGORITHMS } from './auth/signature-v3.js';
-import { MAX_BODY_BYTES } from './limits.js';
-import { parseAlibabaRequest, type AlibabaRequest } from './request.js';
+import { MAX_BODY_BYTES, MAX_PARAMETERS } from './limits.js';
+import { parseAlibabaRequest, TooManyParametersError, type AlibabaRequest } from './request.js';
 
 export const ALIBABA_API_VERSION = '2020-01-16';
 /** Both the timestamp window and the nonce replay window. */
@@ -107,8 +107,8 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       // 1. Only GET and POST reach an RPC API.
       if (c.req.method !== 'GET' && c.req.method !== 'POST') throw alibabaErrors.actionNotFound(`${c.req.method} /`);
       // 2. Decode query and form body into parameters; never reuse the raw text. A body over the
-      //    limit is refused before anything is decoded or signed.
-      const request = parseAlibabaRequest({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: await readBody(c, MAX_BODY_BYTES) });
+      //    limit, or more parameters than a request carries, is refused before anything is decoded or signed.
+      const request = parseAlibabaRequest({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: await readBody(c, MAX_BODY_BYTES), maxParameters: MAX_PARAMETERS });
       audit.operation = request.action;
       // 3. Common parameters, then the version, then the action.
       if (!request.action) throw alibabaErrors.missingParameter('Action');
@@ -153,6 +153,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
 function toAlibabaError(error: unknown): AlibabaError {
   if (error instanceof AlibabaError) return error;
   if (error instanceof BodyTooLargeError) return alibabaErrors.entityTooLarge(error.message);
+  if (error instanceof TooManyParametersError) return alibabaErrors.invalidParams(error.message);
   if (error instanceof ZodError) return alibabaErrors.invalidParams(describeIssues(error));
   if (error instanceof EngineError) return alibabaErrors.invalidParams(error.message);
   return alibabaErrors.internalError(error instanceof Error ? error.message : String(error));
