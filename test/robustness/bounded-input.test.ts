@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator.js';
 import { MAX_CONTROL_BODY_BYTES, MAX_FIXTURES_BODY_BYTES } from '../../src/admin/routes.js';
+import { MAX_QUOTED_STRING_TO_SIGN } from '../../src/providers/alibaba/errors.js';
 import { MAX_BODY_BYTES as ALIBABA_MAX_BODY_BYTES, MAX_IGNORED_USERS, MAX_PARAMETERS, MAX_SESSION_IDS } from '../../src/providers/alibaba/limits.js';
 import { MAX_PROCESS_IDS } from '../../src/providers/huawei/operations/delete-process.js';
 import { MAX_BODY_BYTES as HUAWEI_MAX_BODY_BYTES } from '../../src/providers/huawei/router.js';
@@ -196,6 +197,29 @@ describe('work per request is bounded: oversized inputs are refused before the e
     const response = await rawRequest(enforced.url, { method: 'POST', path: `/?${query}`, headers: FORM, body: new URLSearchParams(padding(41).map(([n, v]): [string, string] => [`Q${n}`, v])).toString() });
     expect(response.status).toBe(400);
     expect(response.headers['x-emulator-error-detail']).toMatch(/^101 parameters/);
+  });
+
+  it(`quotes at most ${MAX_QUOTED_STRING_TO_SIGN} characters of the string to sign in SignatureDoesNotMatch, however large the request`, async () => {
+    const signed = (junk: string): Array<readonly [string, string]> => [
+      ...kill([['SessionIds', '[101]']]),
+      ['AccessKeyId', 'testAccessKeyId'],
+      ['SignatureMethod', 'HMAC-SHA1'],
+      ['SignatureVersion', '1.0'],
+      ['SignatureNonce', `n-${junk.length}`],
+      ['Timestamp', new Date().toISOString().replace(/\.\d+Z$/, 'Z')],
+      ['Junk', junk],
+      ['Signature', 'AAAA'],
+    ];
+    // Every '%' grows five-fold in the string to sign ('%2525'): 300 KB of them would quote 1.5 MB.
+    const large = await alibabaForm(enforced.url, signed('%'.repeat(300 * 1024)));
+    expect(large.body.Code).toBe('SignatureDoesNotMatch');
+    const message = large.body.Message as string;
+    expect(message).toMatch(/^Specified signature is not matched with our calculation\. server string to sign is:POST&%2F&/);
+    expect(message).toMatch(/ \.\.\.\(cut by the emulator: \d+ more characters\)$/);
+    expect(large.bytes).toBeLessThan(MAX_QUOTED_STRING_TO_SIGN + 2048);
+    // A string to sign under the bound is quoted whole, as the Go SDK compares it with its own.
+    const small = await alibabaForm(enforced.url, signed('x'));
+    expect(small.body.Message).toMatch(/server string to sign is:POST&%2F&[^ ]*Junk%3Dx[^ ]*$/);
   });
 
   it(`refuses a SessionIds of more than ${MAX_SESSION_IDS} ids with InvalidParams, and creates no task`, async () => {
