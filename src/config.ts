@@ -33,6 +33,11 @@ export const configSchema = z
     headersTimeoutMs: z.coerce.number().int().min(1).max(600_000).default(10_000),
     /** How long a client may take to send a whole request, body included. */
     requestTimeoutMs: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
+    /**
+     * Open client connections at most. Below the usual descriptor limit (1024), so that clients
+     * holding connections cannot starve the data file or a real server's connections of descriptors.
+     */
+    maxConnections: z.coerce.number().int().min(2).max(100_000).default(800),
     /** Makes request, task, listing and DB-user ids (and fault dice) repeat from run to run. */
     seed: z.string().min(1).optional(),
     /** Key for DB-user passwords at rest: 64 hex digits or base64 of 32 bytes; default: a key file beside the data file. */
@@ -65,6 +70,7 @@ const OPTIONS = {
   retainTaskMs: { flag: 'retain-task-ms', env: 'DAS_EMULATOR_RETAIN_TASK_MS' },
   headersTimeoutMs: { flag: 'headers-timeout-ms', env: 'DAS_EMULATOR_HEADERS_TIMEOUT_MS' },
   requestTimeoutMs: { flag: 'request-timeout-ms', env: 'DAS_EMULATOR_REQUEST_TIMEOUT_MS' },
+  maxConnections: { flag: 'max-connections', env: 'DAS_EMULATOR_MAX_CONNECTIONS' },
   // A secret on the command line would show in `ps`: environment only.
   secretKey: { flag: undefined, env: 'DAS_EMULATOR_SECRET_KEY' },
   mysqlUrl: { flag: 'mysql-url', env: 'DAS_EMULATOR_MYSQL_URL' },
@@ -95,6 +101,8 @@ export const USAGE = `Usage: das-emulator [options]
                                                   (DAS_EMULATOR_HEADERS_TIMEOUT_MS, default 10000)
   --request-timeout-ms <n>  time a client has to send a whole request
                                                   (DAS_EMULATOR_REQUEST_TIMEOUT_MS, default 30000)
+  --max-connections <n>  open client connections at most; past it the oldest one that
+                      has sent nothing yet is closed       (DAS_EMULATOR_MAX_CONNECTIONS, default 800)
   --mysql-url <url>   bind every MySQL instance without a server of its own to a real
                       server, mysql://user[:password]@host[:port]; the URL's account is
                       the instances' maintenance account        (DAS_EMULATOR_MYSQL_URL)

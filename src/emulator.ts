@@ -137,6 +137,7 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
     fetch: app.fetch,
     headersTimeoutMs: config.headersTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
+    maxConnections: config.maxConnections,
     hostname: urlHost,
     rejection: huaweiGatewayRejection,
     log,

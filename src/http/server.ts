@@ -7,6 +7,8 @@ export interface HttpServerOptions {
   readonly fetch: (request: Request, env: unknown) => Response | Promise<Response>;
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** Open connections at most (see connectionCap). */
+  readonly maxConnections: number;
   /** Used as the Host of a request that names none (HTTP/1.0). */
   readonly hostname: string;
   /** The JSON body (and request id) answering a request too broken to reach a route. */
@@ -36,6 +38,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
   // theirs. Node checks the limits on an interval: a tenth of the shorter one keeps them precise.
   const headersTimeout = Math.min(options.headersTimeoutMs, options.requestTimeoutMs);
   const server = createServer({ headersTimeout, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 10))) }, listener);
+  connectionCap(server, options.maxConnections, options.log);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
@@ -48,4 +51,34 @@ export function createHttpServer(options: HttpServerOptions): Server {
     );
   });
   return server;
+}
+
+/**
+ * Keeps at most `max` client connections open, so that clients which connect and then send
+ * nothing cannot use up the process's descriptors (each is cut at the header limit anyway, but
+ * many can arrive within it). Past the cap, the oldest connection that has not sent a byte yet
+ * makes room for the new one: a health check or a real client still gets through. When every
+ * connection is busy, the new one is closed instead.
+ */
+function connectionCap(server: Server, max: number, log: Logger): void {
+  const open = new Set<Socket>();
+  let warned = false;
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    if (open.size <= max) return;
+    // Sets iterate in insertion order: the first silent one is the oldest.
+    let victim: Socket | undefined;
+    for (const candidate of open) {
+      if (candidate !== socket && candidate.bytesRead === 0) {
+        victim = candidate;
+        break;
+      }
+    }
+    (victim ?? socket).destroy();
+    if (!warned) {
+      warned = true;
+      log.warn('connection cap reached: closing connections that have sent nothing (or, if none, new ones)', { maxConnections: max });
+    }
+  });
 }

@@ -20,6 +20,7 @@ const DEFAULTS: EmulatorConfig = {
   journalSize: 1000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  maxConnections: 800,
   killTimeoutMs: 30_000,
   mysqlConnectTimeoutMs: 5_000,
 };

@@ -190,4 +190,20 @@ describe('slow clients: dribbled headers and bodies time out without holding up 
     // the clients to give up on their own could take forever. Bound: the request limit plus slack.
     expect(await cli.waitExit(1000 + 5000)).toEqual({ code: 0, signal: null });
   });
+
+  it('past --max-connections, silent connections make room: a health check still gets through, and busy clients are kept', { timeout: 20_000 }, async () => {
+    const cli = resources.cli(['--port', '0', '--data', ':memory:', '--max-connections', '20', '--headers-timeout-ms', '60000', '--request-timeout-ms', '60000']);
+    const { port, url } = await cli.waitReady();
+    // One client mid-request (its headers are out, its body is not), then 40 that never send a byte.
+    const busy = new SlowClient(port, slowBody(), 1000);
+    await busy.connected;
+    await eventually('the busy client to have sent its headers', () => (busy.bytesSent > 0 ? true : undefined));
+    const silent = Array.from({ length: 40 }, () => new SlowClient(port, [], 1000));
+    await Promise.all(silent.map((s) => s.connected));
+    await eventually('the cap to close the extra silent connections', () => (silent.filter((s) => s.isClosed).length >= 20 ? true : undefined));
+    // The oldest silent ones went first; the cap holds; health answers; the busy upload is untouched.
+    expect(silent.slice(0, 20).every((s) => s.isClosed)).toBe(true);
+    expect((await control(url, '/health')).status).toBe(200);
+    expect(busy.isClosed).toBe(false);
+  });
 });
