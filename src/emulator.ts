@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { ControlPlane } from './admin/control-plane.js';
 import { controlRoutes } from './admin/routes.js';
+import { welcomeRoute } from './admin/welcome.js';
 import { MysqlBackend } from './backends/mysql.js';
 import { RoutingBackend } from './backends/routing.js';
 import { SimulatedBackend, type SimulatedDbAccount } from './backends/simulated.js';
@@ -119,13 +120,15 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
     control.reset();
   };
 
+  const operations = [...alibabaOperationInfo(), ...huaweiOperationInfo()];
   const health = () => ({ version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends: catalog.hasBoundNodes() ? ['simulated', 'mysql'] : ['simulated'] });
   const app = createApp({
     log,
     ids: ids.fork('requests'),
     journal,
     routes: [
-      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, operations: [...alibabaOperationInfo(), ...huaweiOperationInfo()], adminToken: config.adminToken }) },
+      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, operations, adminToken: config.adminToken }) },
+      { path: '/', app: welcomeRoute({ version: VERSION, operations }) },
       { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, log, now }) },
       { path: '/', app: alibabaRouter({ engine, faults, keys: accessKeys, nonces, auth: config.auth, log, now }) },
     ],

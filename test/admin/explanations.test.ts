@@ -92,3 +92,27 @@ describe('startEmulator() prints each refusal by default', () => {
     expect(lines[0]).toMatch(/ WARN  request refused id="[0-9a-f]{32}" method="GET" path="\/v3\/nope" provider="huawei" status=404 code="APIGW.0101" detail="no API for GET \/v3\/nope" ms=/);
   });
 });
+
+describe('the root URL in a browser', () => {
+  let emulator: RunningEmulator;
+  beforeAll(async () => {
+    emulator = await startTestEmulator();
+  });
+  afterAll(() => emulator.stop());
+
+  it('answers a page saying what runs here, with links to the control API', async () => {
+    const res = await rawRequest(emulator.url, { path: '/', headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toMatch(/<title>das-emulator \d+\.\d+\.\d+<\/title>/);
+    for (const link of ['/_emulator/health', '/_emulator/operations', '/_emulator/journal', '/_emulator/openapi.json']) expect(res.text).toContain(`href="${link}"`);
+    expect(res.text).toContain('<code>CreateKillInstanceSessionTask</code>');
+  });
+
+  it('leaves every other request to / to the Alibaba endpoint: no HTML asked, or a query present', async () => {
+    const json = await rawRequest(emulator.url, { path: '/', headers: { accept: 'application/json' } });
+    expect([json.status, json.json().Code]).toEqual([400, 'MissingParameter']);
+    const withQuery = await rawRequest(emulator.url, { path: '/?Version=2020-01-16', headers: { accept: 'text/html' } });
+    expect([withQuery.status, withQuery.json().Code]).toEqual([400, 'MissingParameter']);
+  });
+});
