@@ -13,12 +13,25 @@ export interface JournalEntry {
   readonly durationMs: number;
   /** The fault rule that answered, if one did. */
   readonly faultRuleId: string | null;
+  /** The operation's parameters as parsed, every secret `******`. */
+  readonly params: Readonly<Record<string, unknown>> | null;
+  /** AccessKeyId, AK or token user. */
+  readonly caller: string | null;
+  readonly instanceId: string | null;
+  /** Kill tasks the request created (their outcomes: `GET /_emulator/requests/{id}`). */
+  readonly taskIds: readonly string[];
+  /** On a signature failure: the canonical request and string to sign the emulator computed. */
+  readonly explanation: { readonly canonicalRequest?: string | undefined; readonly stringToSign?: string | undefined } | null;
 }
 
 export interface JournalFilter {
   readonly provider?: string;
   readonly operation?: string;
   readonly status?: number;
+  readonly instanceId?: string;
+  /** Entries at or after / before this time (ISO 8601). */
+  readonly since?: string;
+  readonly until?: string;
   readonly limit?: number;
 }
 
@@ -42,8 +55,16 @@ export class Journal {
   /** Matching entries, newest last; `limit` keeps the newest ones. */
   list(filter: JournalFilter = {}): JournalEntry[] {
     const ordered = [...this.entries.slice(this.start), ...this.entries.slice(0, this.start)];
+    const since = filter.since === undefined ? -Infinity : Date.parse(filter.since);
+    const until = filter.until === undefined ? Infinity : Date.parse(filter.until);
     const matching = ordered.filter(
-      (e) => (filter.provider === undefined || e.provider === filter.provider) && (filter.operation === undefined || e.operation === filter.operation) && (filter.status === undefined || e.status === filter.status),
+      (e) =>
+        (filter.provider === undefined || e.provider === filter.provider) &&
+        (filter.operation === undefined || e.operation === filter.operation) &&
+        (filter.status === undefined || e.status === filter.status) &&
+        (filter.instanceId === undefined || e.instanceId === filter.instanceId) &&
+        Date.parse(e.time) >= since &&
+        Date.parse(e.time) < until,
     );
     return filter.limit === undefined ? matching : matching.slice(Math.max(0, matching.length - filter.limit));
   }

@@ -134,6 +134,15 @@ export class ControlPlane {
     return this.options.tasks.list(filter).map(renderTask);
   }
 
+  /** The tasks of these ids that still exist (a reset or retention may have dropped some). */
+  tasksOf(ids: readonly string[]): object[] {
+    this.options.engine.settleDueTasks();
+    return ids.flatMap((id) => {
+      const task = this.options.tasks.get(id);
+      return task ? [renderTask(task)] : [];
+    });
+  }
+
   task(id: string): object {
     this.options.engine.settleDueTasks();
     const task = this.options.tasks.get(id);

@@ -173,7 +173,8 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
     operation(c, 'ShowRequest');
     const entry = journal.find(c.req.param('id'));
     if (!entry) throw new ControlError('not_found', `request ${c.req.param('id')} is not in the journal (it keeps the last ${journal.capacity} requests)`);
-    return json({ request: entry });
+    // What the request's kill tasks did, session by session, as far as they still exist.
+    return json({ request: entry, tasks: control.tasksOf(entry.taskIds) });
   });
 
   app.post('/fixtures', async (c) => {

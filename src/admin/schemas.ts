@@ -41,6 +41,9 @@ export const journalQuerySchema = z.object({
   provider: z.enum(['alibaba', 'huawei']).optional(),
   operation: z.string().min(1).optional(),
   status: z.coerce.number().int().min(100).max(599).optional(),
+  instanceId: z.string().min(1).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
   limit: limit(1_000_000),
 });
 

@@ -72,6 +72,11 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
       detail: audit.detail ?? null,
       durationMs: ms,
       faultRuleId: audit.faultRuleId ?? null,
+      params: audit.params ?? null,
+      caller: audit.caller ?? null,
+      instanceId: audit.instanceId ?? null,
+      taskIds: audit.taskIds ?? [],
+      explanation: audit.explanation ?? null,
     });
   });
   for (const route of parts.routes) app.route(route.path, route.app);

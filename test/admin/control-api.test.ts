@@ -545,7 +545,7 @@ describe('control API', () => {
       }
       const query = (path: string) => (doc.paths[path]!.get!.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name).sort();
       expect(query('/tasks')).toEqual(['instanceId', 'limit', 'provider', 'state']);
-      expect(query('/journal')).toEqual(['limit', 'operation', 'provider', 'status']);
+      expect(query('/journal')).toEqual(['instanceId', 'limit', 'operation', 'provider', 'since', 'status', 'until']);
       expect(query('/instances/{id}/sessions')).toEqual(['nodeId']);
     });
   });

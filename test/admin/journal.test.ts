@@ -7,7 +7,7 @@ import { rawRequest } from '../support/http.js';
 import { ALIBABA_ADMIN, ControlApi, expectControlError, HUAWEI_INSTANCE, RDS, type JournalEntry } from './control.js';
 import { recordingProxy, type RecordingProxy } from './recording-proxy.js';
 
-const ENTRY_FIELDS = ['detail', 'durationMs', 'errorCode', 'faultRuleId', 'method', 'operation', 'path', 'provider', 'requestId', 'status', 'time'];
+const ENTRY_FIELDS = ['caller', 'detail', 'durationMs', 'errorCode', 'explanation', 'faultRuleId', 'instanceId', 'method', 'operation', 'params', 'path', 'provider', 'requestId', 'status', 'taskIds', 'time'];
 const DB_USERS_PATH = DB_USERS.replace('{project_id}', PROJECT).replace('{instance_id}', HUAWEI_INSTANCE);
 
 describe('the journal', () => {
@@ -167,5 +167,50 @@ describe('the journal', () => {
     expect(res.status).toBe(200);
     expect(res.body.entries).toHaveLength(proxy.exchanges.length);
     for (const secret of forbidden) expect(res.text, secret).not.toContain(secret);
+  });
+
+  it('keeps what was asked: parameters as parsed with every secret ******, the caller, the instance and the tasks created', async () => {
+    const { url, api } = await start();
+    const taskId = (await dasClient('openapi-v3', url).call('CreateKillInstanceSessionTask', { InstanceId: RDS, DbUser: 'dbadmin', DbUserPassword: 'Dbadmin#2026', KillAllSessions: false, SessionIds: '[101,102]' })).Data as string;
+    const huawei = huaweiClient(url);
+    const dbUserId = await registerDbUser(huawei, 'dbadmin', 'Dbadmin#2026');
+    await huawei.send({ method: 'DELETE', url: PROCESS, data: { db_user_id: dbUserId, process_ids: ['1001'] } });
+    const [create, register, kill] = (await api.journal()).entries;
+    expect(create).toMatchObject({
+      operation: 'CreateKillInstanceSessionTask',
+      caller: 'testAccessKeyId',
+      instanceId: RDS,
+      params: { InstanceId: RDS, DbUser: 'dbadmin', DbUserPassword: '******', KillAllSessions: 'false', SessionIds: '[101,102]' },
+      taskIds: [taskId],
+      explanation: null,
+    });
+    expect(register).toMatchObject({ operation: 'RegisterDbUser', caller: FULL.ak, instanceId: HUAWEI_INSTANCE, params: { instance_id: HUAWEI_INSTANCE, db_username: 'dbadmin', db_user_password: '******', datastore_type: 'MySQL' }, taskIds: [] });
+    expect(kill).toMatchObject({ operation: 'DeleteProcess', params: { instance_id: HUAWEI_INSTANCE, db_user_id: dbUserId, process_ids: ['1001'] }, taskIds: [expect.stringMatching(/^[0-9a-f]{32}$/)] });
+
+    // The explanation of one request joins what its tasks did, session by session.
+    const explained = await api.get<{ request: { requestId: string }; tasks: Array<{ id: string; results: Array<{ sessionId: number; outcome: string }> }> }>(`/requests/${create!.requestId}`);
+    expect(explained.body.tasks).toEqual([expect.objectContaining({ id: taskId, results: [expect.objectContaining({ sessionId: 101, outcome: 'killed' }), expect.objectContaining({ sessionId: 102, outcome: 'killed' })] })]);
+  });
+
+  it('explains a signature failure with the canonical request and string to sign the emulator computed, the password redacted', async () => {
+    const { url, api } = await start();
+    const wrong = dasClient('openapi-v1', url, { accessKeyId: 'testAccessKeyId', accessKeySecret: 'not-the-secret' });
+    const error = await callError(wrong.call('CreateKillInstanceSessionTask', { InstanceId: RDS, DbUser: 'dbadmin', DbUserPassword: 'Dbadmin#2026', KillAllSessions: false, SessionIds: '[101]' }));
+    expect(error.code).toBe('SignatureDoesNotMatch');
+    const entry = (await api.get<{ request: { caller: string; explanation: { canonicalRequest: string; stringToSign: string } } }>(`/requests/${error.data.RequestId}`)).body.request;
+    expect(entry.caller).toBe('testAccessKeyId');
+    expect(entry.explanation.canonicalRequest).toContain('DbUserPassword=******');
+    expect(entry.explanation.stringToSign).toMatch(/^POST&%2F&/);
+    expect(JSON.stringify(entry)).not.toContain('Dbadmin');
+  });
+
+  it('filters by instance and by time', async () => {
+    const { url, api } = await start();
+    const before = new Date().toISOString();
+    await fiveRequests(url);
+    const entries = (query: string) => api.get<{ entries: Array<{ instanceId: string | null }> }>(`/journal?${query}`).then((r) => r.body.entries);
+    expect((await entries(`instanceId=${HUAWEI_INSTANCE}`)).map((e) => e.instanceId)).toEqual([HUAWEI_INSTANCE]);
+    expect(await entries(`until=${before}`)).toEqual([]);
+    expect(await entries(`since=${before}`)).toHaveLength(5);
   });
 });

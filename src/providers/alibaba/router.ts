@@ -7,7 +7,8 @@ import type { KillEngine } from '../../engine/kill-engine.js';
 import { EngineError } from '../../engine/errors.js';
 import { abortedResponse, BodyTooLargeError, readBody, RequestAbortedError } from '../../http/body.js';
 import { describeIssues } from '../../fixtures/load.js';
-import type { AppEnv } from '../../http/context.js';
+import type { AppEnv, RequestAudit } from '../../http/context.js';
+import { redactParams } from '../../redact.js';
 import type { Logger } from '../../log.js';
 import { acs3Authenticator, rpcV1Authenticator, type Authenticator } from './auth/authenticators.js';
 import type { AccessKeyDirectory, AlibabaPrincipal } from './auth/credentials.js';
@@ -63,13 +64,19 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   /** Runs the authenticators; in `log` mode a failure is only logged. Returns the caller, if known. */
-  const authenticate = (request: AlibabaRequest, now: number): AlibabaPrincipal | undefined => {
+  const authenticate = (request: AlibabaRequest, now: number, audit: RequestAudit): AlibabaPrincipal | undefined => {
     for (const authenticator of authenticators) {
       const outcome = authenticator.authenticate(request, now);
       if (outcome.kind === 'not-mine') continue;
-      if (outcome.kind === 'ok') return outcome.key.principal;
+      if (outcome.kind === 'ok') {
+        audit.caller = outcome.key.id;
+        return outcome.key.principal;
+      }
+      if (outcome.key) audit.caller = outcome.key.id;
       if (outcome.canonicalRequest) {
-        options.log.debug('alibaba signature rejected', { code: outcome.error.code, canonicalRequest: outcome.canonicalRequest, stringToSign: outcome.error.message.split('server string to sign is:')[1] });
+        const explanation = { canonicalRequest: outcome.canonicalRequest, stringToSign: outcome.error.message.split('server string to sign is:')[1] };
+        audit.explanation = explanation;
+        options.log.debug('alibaba signature rejected', { code: outcome.error.code, ...explanation });
       }
       if (options.auth === 'enforce') throw outcome.error;
       options.log.warn('auth=log: request would be rejected', { code: outcome.error.code, detail: outcome.error.detail });
@@ -110,6 +117,8 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       //    limit, or more parameters than a request carries, is refused before anything is decoded or signed.
       const request = parseAlibabaRequest({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: await readBody(c, MAX_BODY_BYTES), maxParameters: MAX_PARAMETERS });
       audit.operation = request.action;
+      audit.instanceId = request.param('InstanceId');
+      audit.params = redactParams(Object.fromEntries([...request.query, ...request.form].map(([name]) => [name, request.param(name)]))) as Record<string, unknown>;
       // 3. Common parameters, then the version, then the action.
       if (!request.action) throw alibabaErrors.missingParameter('Action');
       if (!request.version) throw alibabaErrors.missingParameter('Version');
@@ -118,7 +127,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       if (!operation) throw alibabaErrors.actionNotFound(request.action);
       // 4. Authentication (AccessKey, timestamp, signature, nonce), then RAM.
       const now = options.now();
-      const principal = options.auth === 'off' ? undefined : authenticate(request, now);
+      const principal = options.auth === 'off' ? undefined : authenticate(request, now, audit);
       if (options.auth !== 'off') checkRam(principal, operation.action);
       // 5. An injected fault, if a rule claims the request.
       const fault = options.faults.take({ provider: 'alibaba', operation: operation.action, instanceId: request.param('InstanceId') });
@@ -133,7 +142,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       for (const [name] of [...request.query, ...request.form]) raw[name] ??= request.param(name)!;
       const params = operation.params.parse(raw);
       // 7. Call the engine and render its answer.
-      const data = await operation.handle(params, { engine: options.engine, owner: principal?.accountUid, now });
+      const data = await operation.handle(params, { engine: options.engine, owner: principal?.accountUid, now, recordTasks: (ids) => (audit.taskIds = [...ids]) });
       return successResponse(requestId, data);
     } catch (error) {
       if (error instanceof RequestAbortedError) return abortedResponse(audit, error);

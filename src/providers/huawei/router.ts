@@ -7,7 +7,8 @@ import { EngineError } from '../../engine/errors.js';
 import { abortedResponse, BodyTooLargeError, readBody, RequestAbortedError } from '../../http/body.js';
 import type { FaultRegistry } from '../../faults.js';
 import type { KillEngine } from '../../engine/kill-engine.js';
-import type { AppEnv } from '../../http/context.js';
+import type { AppEnv, RequestAudit } from '../../http/context.js';
+import { redactParams } from '../../redact.js';
 import { headerSafe, jsonResponse } from '../../http/json.js';
 import type { Logger } from '../../log.js';
 import { akskAuthenticator, missingCredentials, tokenAuthenticator, type Caller, type HuaweiAuthenticator, type HuaweiRequest } from './auth/authenticators.js';
@@ -97,12 +98,16 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   /** Runs the authenticators; in `log` mode a failure is only logged. Returns the caller, if known. */
-  const authenticate = (request: HuaweiRequest, now: number): Caller | undefined => {
+  const authenticate = (request: HuaweiRequest, now: number, audit: RequestAudit): Caller | undefined => {
     for (const authenticator of authenticators) {
       const outcome = authenticator.authenticate(request, now);
       if (outcome.kind === 'not-mine') continue;
+      audit.caller = outcome.caller?.name;
       if (outcome.kind === 'ok') return outcome.caller;
-      if (outcome.canonicalRequest) options.log.debug('huawei signature rejected', { canonicalRequest: outcome.canonicalRequest, stringToSign: outcome.stringToSign });
+      if (outcome.canonicalRequest) {
+        audit.explanation = { canonicalRequest: outcome.canonicalRequest, stringToSign: outcome.stringToSign };
+        options.log.debug('huawei signature rejected', audit.explanation);
+      }
       if (options.auth === 'enforce') throw outcome.error;
       options.log.warn('auth=log: request would be rejected', { code: outcome.error.code, detail: outcome.error.detail });
       return outcome.caller;
@@ -162,12 +167,22 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
         body,
         header: (name) => c.req.header(name),
       };
-      const parseJson = (): unknown => {
-        try {
-          return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-        } catch {
-          throw huaweiErrors.invalidParameter('the body is not JSON');
+      // Parsed once, for the operation and for the journal.
+      let bodyJson: { value: unknown } | undefined | null;
+      const readJson = (): { value: unknown } | null => {
+        if (bodyJson === undefined) {
+          try {
+            bodyJson = { value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)) };
+          } catch {
+            bodyJson = null;
+          }
         }
+        return bodyJson;
+      };
+      const parseJson = (): unknown => {
+        const parsed = readJson();
+        if (!parsed) throw huaweiErrors.invalidParameter('the body is not JSON');
+        return parsed.value;
       };
       const now = options.now();
       const keystoneAnswer = (result: KeystoneResult) => {
@@ -184,7 +199,8 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       const keystone = KEYSTONE_OPERATIONS.find((o) => o.method === request.method && o.path === request.path.replace(/\/+$/, ''));
       if (keystone) {
         audit.operation = keystone.name;
-        const caller = options.auth === 'off' ? undefined : authenticate(request, now);
+        audit.params = redactParams(Object.fromEntries(url.searchParams)) as Record<string, unknown>;
+        const caller = options.auth === 'off' ? undefined : authenticate(request, now, audit);
         await injectFault(keystone.name, undefined);
         return keystoneAnswer(keystone.handle({ identities: options.identities, caller, query: url.searchParams, origin: url.origin }));
       }
@@ -192,8 +208,10 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       const route = match(request.method, request.path);
       if (!route) throw huaweiErrors.apiNotFound(`no API for ${request.method} ${request.path}`);
       audit.operation = route.operation.name;
-      const caller = options.auth === 'off' ? undefined : authenticate(request, now);
       const { project_id: projectId = '', ...params } = route.params;
+      audit.instanceId = params.instance_id;
+      audit.params = journalParams(params, url.searchParams, body.length, readJson);
+      const caller = options.auth === 'off' ? undefined : authenticate(request, now, audit);
       checkProject(request, projectId, caller);
       if (options.auth !== 'off') checkIam(caller, route.operation.iamAction);
       // 4. An injected fault, if a rule claims the request.
@@ -209,6 +227,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
         json: parseJson,
         now,
       });
+      if (result.taskIds) audit.taskIds = [...result.taskIds];
       return huaweiSuccess(requestId, result.body, result.status);
     } catch (error) {
       if (error instanceof RequestAbortedError) return abortedResponse(audit, error);
@@ -222,6 +241,16 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
 
   app.all('/v3/*', handle);
   return app;
+}
+
+/**
+ * What the journal keeps of a DAS request: path parameters, query and the JSON body's fields,
+ * every secret `******`. A body that is not a JSON object is noted by its size only.
+ */
+function journalParams(path: Record<string, string>, query: URLSearchParams, bodyBytes: number, json: () => { value: unknown } | null): Record<string, unknown> {
+  const fields = bodyBytes === 0 ? {} : json()?.value;
+  const bodyFields = fields !== null && typeof fields === 'object' && !Array.isArray(fields) ? fields : { body: `${bodyBytes} bytes, not a JSON object` };
+  return redactParams({ ...path, ...Object.fromEntries(query), ...bodyFields }) as Record<string, unknown>;
 }
 
 /** Refusals the operations did not translate are still the client's: only a real fault is a 500. */

@@ -24,7 +24,7 @@ const taskIdData = (tasks: readonly Task[]): string => (tasks.length === 1 ? tas
 async function createTasks(
   params: { InstanceId: string; NodeId?: string | undefined; KillAllSessions: boolean; SessionIds?: bigint[] | undefined; IgnoredUsers?: string[] | undefined },
   account: { user: string; password: string } | 'maintenance',
-  { engine, owner }: AlibabaOperationContext,
+  { engine, owner, recordTasks }: AlibabaOperationContext,
 ): Promise<string> {
   const { tasks } = await engine.createKillTasks({
     provider: 'alibaba',
@@ -36,6 +36,7 @@ async function createTasks(
     sessionIds: params.KillAllSessions ? [] : (params.SessionIds ?? []),
     ignoredUsers: params.IgnoredUsers ?? [],
   });
+  recordTasks(tasks.map((t) => t.id));
   return taskIdData(tasks);
 }
 

@@ -7,6 +7,8 @@ export interface AlibabaOperationContext {
   /** The caller's account UID; undefined when authentication is off (then any account's resources are reachable). */
   readonly owner: string | undefined;
   readonly now: number;
+  /** Tells the journal which kill tasks the request created. */
+  recordTasks(taskIds: readonly string[]): void;
 }
 
 /** Every operation has the same shape: its Action, its parameter schema, and a handler returning `Data`. */

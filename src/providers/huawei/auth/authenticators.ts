@@ -16,6 +16,8 @@ export interface HuaweiRequest {
 
 export interface Caller {
   readonly principal: HuaweiPrincipal;
+  /** How the journal names the caller: the AK, or the token's user (never a secret). */
+  readonly name: string;
   /** A token is scoped to one project; an AK/SK reaches every project of its account. */
   readonly tokenProject?: string;
 }
@@ -53,7 +55,7 @@ export function akskAuthenticator(identities: HuaweiIdentities): HuaweiAuthentic
       const key = identities.accessKey(auth.accessKey);
       if (!key) return { kind: 'reject', error: huaweiErrors.iamAuthentication(`ak ${auth.accessKey} not exist`) };
       if (!key.active) return { kind: 'reject', error: huaweiErrors.iamAuthentication(`ak ${auth.accessKey} not exist`, `AK ${auth.accessKey} is Inactive`) };
-      const caller: Caller = { principal: key.principal };
+      const caller: Caller = { principal: key.principal, name: key.ak };
       const sdkDate = request.header('x-sdk-date');
       const signedHeaders = auth.signedHeaders.map((h) => h.toLowerCase());
       // Only the date must be signed: the Go core signs neither host nor content-type (its IAM lookup signs
@@ -103,7 +105,7 @@ export function tokenAuthenticator(tokens: TokenStore): HuaweiAuthenticator {
       if (now >= issued.expiresAt) {
         return { kind: 'reject', error: huaweiErrors.iamAuthentication(`token expires, expires_at: ${new Date(issued.expiresAt).toISOString()}`) };
       }
-      return { kind: 'ok', caller: { principal: issued.principal, tokenProject: issued.projectId } };
+      return { kind: 'ok', caller: { principal: issued.principal, name: `token of ${issued.principal.userName}@${issued.principal.domainName}`, tokenProject: issued.projectId } };
     },
   };
 }

@@ -56,6 +56,6 @@ export const deleteProcess: HuaweiOperation = {
     if (rejected) throw huaweiErrors.authenticationFailed(rejected.failure!.message);
     const failed = tasks.find((t) => t.failure);
     if (failed) throw huaweiErrors.internalError(`kill task ${failed.id} could not reach instance ${instance.id}: ${failed.failure!.message}`);
-    return { body: {} };
+    return { body: {}, taskIds: tasks.map((t) => t.id) };
   },
 };

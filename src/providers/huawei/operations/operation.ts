@@ -20,6 +20,8 @@ export interface HuaweiOperationContext {
 export interface HuaweiResult {
   readonly status?: number;
   readonly body: unknown;
+  /** Kill tasks the request created, for the journal. */
+  readonly taskIds?: readonly string[];
 }
 
 /** Every operation has the same shape: its SDK name, route, IAM action and a handler. */
