@@ -109,7 +109,12 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
     ids.fork('faults'),
   );
   const journal = new Journal(config.journalSize);
-  const control = new ControlPlane({ catalog, engine, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
+  const liveNodesOf = (document: FixtureDocument) => {
+    const next = new Catalog(document, { defaultServer: config.mysqlUrl });
+    return (node: NodeRef) => next.serverOf(node) !== undefined;
+  };
+  const atomically = <T>(work: () => T): T => db.transaction(work)();
+  const control = new ControlPlane({ catalog, engine, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, liveNodesOf, atomically, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
   let stopped = false;
   const reset = () => {
     if (stopped) throw new Error('this emulator has stopped: reset() needs a running one');

@@ -167,6 +167,19 @@ describe('CLI process: bad configuration', () => {
     expectRefused(await runCli(['--port', '0', '--data', dataFile], { DAS_EMULATOR_FIXTURES: file }), 'instances.0.engine');
   });
 
+  it('refuses a fixtures file with a duplicate session id in one line naming its path, exit 2, no stack', async () => {
+    const dir = tempDir();
+    const fixtures = JSON.parse(readFileSync(join(process.cwd(), 'fixtures/default.json'), 'utf8'));
+    fixtures.instances[0].sessions.push({ id: fixtures.instances[0].sessions[0].id, user: 'app' });
+    const file = join(dir, 'duplicate-session.json');
+    writeFileSync(file, JSON.stringify(fixtures));
+    const result = await runCli([...isolated, '--fixtures', file]);
+    expectRefused(result, `instances.0.sessions.${fixtures.instances[0].sessions.length - 1}.id: session id`, file);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/SqliteError|\n\s+at /);
+  });
+
   it('refuses a fixtures file that is missing or not JSON', async () => {
     const dir = tempDir();
     const missing = join(dir, 'missing.json');
