@@ -73,7 +73,21 @@ const OPTIONS = {
 } as const satisfies Record<keyof EmulatorConfig, { flag: string | undefined; env: string }>;
 
 export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+  override readonly name: string = 'ConfigError';
+}
+
+/**
+ * The configuration is well-formed but the machine refuses it (a port in use, a data path that is a
+ * folder ...). Its message is one line naming the option; the CLI prints it without the --help hint.
+ */
+export class StartupError extends ConfigError {
+  override readonly name = 'StartupError';
+}
+
+/** How messages name an option: its flag and env twin, e.g. `--port / DAS_EMULATOR_PORT`. */
+export function optionLabel(key: keyof EmulatorConfig): string {
+  const { flag, env } = OPTIONS[key];
+  return flag ? `--${flag} / ${env}` : env;
 }
 
 export const USAGE = `Usage: das-emulator [options]

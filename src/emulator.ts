@@ -4,7 +4,7 @@ import { controlRoutes } from './admin/routes.js';
 import { MysqlBackend } from './backends/mysql.js';
 import { RoutingBackend } from './backends/routing.js';
 import { SimulatedBackend, type SimulatedDbAccount } from './backends/simulated.js';
-import { ConfigError, type EmulatorConfig } from './config.js';
+import type { EmulatorConfig } from './config.js';
 import { DbUserRegistry } from './engine/db-user-registry.js';
 import { Catalog } from './engine/catalog.js';
 import { KillEngine } from './engine/kill-engine.js';
@@ -25,13 +25,14 @@ import { HuaweiIdentities } from './providers/huawei/auth/identities.js';
 import { TokenStore } from './providers/huawei/auth/tokens.js';
 import { HUAWEI_ERROR_CODES } from './providers/huawei/errors.js';
 import { huaweiGatewayRejection, HUAWEI_OPERATIONS, huaweiNotFound, huaweiRouter } from './providers/huawei/router.js';
-import { loadSecretKey, SecretBox } from './secrets.js';
 import { DbUserStore } from './store/db-users.js';
-import { countSeededRun, openDatabase } from './store/database.js';
+import { countSeededRun } from './store/database.js';
 import { SessionListingStore } from './store/session-listings.js';
 import { SessionStore } from './store/sessions.js';
 import { TaskStore } from './store/tasks.js';
 import { VERSION } from './package.js';
+import { openStore } from './startup/open-store.js';
+import { listenError } from './startup/listen-error.js';
 
 export interface EmulatorHooks {
   /** The clock every layer reads (tests replay signed requests at their recorded time). */
@@ -60,13 +61,8 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
   const now = hooks.now ?? Date.now;
   const log = createLogger(config.logLevel, hooks.logSink, config.logFormat);
   let fixtures = loadFixtureFile(config.fixtures);
-  let secrets: SecretBox;
-  try {
-    secrets = new SecretBox(loadSecretKey({ dataPath: config.data, envKey: config.secretKey }));
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
-  const db = openDatabase(config.data);
+  const store = openStore(config);
+  const { db, secrets } = store;
   // A seeded run on a fresh store repeats exactly; a restart on the same file continues with
   // another stream, so its ids never collide with the stored ones.
   const seededRunsBefore = config.seed === undefined ? 0 : countSeededRun(db);
@@ -150,8 +146,8 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
       resolve();
     });
   }).catch((error: unknown) => {
-    db.close();
-    throw error;
+    store.close();
+    throw listenError(error, config);
   });
   const port = (server.address() as AddressInfo).port;
 
@@ -172,7 +168,7 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
       await engine.drain();
       const finished = engine.finishRunningTasks();
       if (finished > 0) log.info('finished running tasks on shutdown', { tasks: finished });
-      db.close();
+      store.close();
     })());
 
   return { url: `http://${urlHost}:${port}`, host: config.host, port, config, reset, stop };
