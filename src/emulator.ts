@@ -31,7 +31,7 @@ import { SessionListingStore } from './store/session-listings.js';
 import { SessionStore } from './store/sessions.js';
 import { TaskStore } from './store/tasks.js';
 import { VERSION } from './package.js';
-import { openStore } from './startup/open-store.js';
+import { openStore, type OpenStore } from './startup/open-store.js';
 import { listenError } from './startup/listen-error.js';
 
 export interface EmulatorHooks {
@@ -58,10 +58,22 @@ const SHUTDOWN_GRACE_MS = 5_000;
 
 /** The composition root: config -> store -> fixtures -> backend -> engine -> adapters -> HTTP. */
 export async function startEmulatorServer(config: EmulatorConfig, hooks: EmulatorHooks = {}): Promise<RunningEmulator> {
+  const fixtures = loadFixtureFile(config.fixtures);
+  const store = openStore(config);
+  try {
+    return await compose(config, hooks, fixtures, store);
+  } catch (error) {
+    // Whatever failed after the store opened, the data file is closed and its lock given up.
+    store.close();
+    throw error;
+  }
+}
+
+/** Everything after the store: fixtures -> backend -> engine -> adapters -> HTTP, then listening. */
+async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: FixtureDocument, store: OpenStore): Promise<RunningEmulator> {
   const now = hooks.now ?? Date.now;
   const log = createLogger(config.logLevel, hooks.logSink, config.logFormat);
-  let fixtures = loadFixtureFile(config.fixtures);
-  const store = openStore(config);
+  let fixtures = loaded;
   const { db, secrets } = store;
   // A seeded run on a fresh store repeats exactly; a restart on the same file continues with
   // another stream, so its ids never collide with the stored ones.
@@ -146,7 +158,6 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
       resolve();
     });
   }).catch((error: unknown) => {
-    store.close();
     throw listenError(error, config);
   });
   const port = (server.address() as AddressInfo).port;

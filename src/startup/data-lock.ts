@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { optionLabel, StartupError } from '../config.js';
 
 /** What a lock file holds: who has the data file. */
@@ -8,6 +9,9 @@ interface Holder {
   readonly host: string;
   readonly since: string;
 }
+
+/** Lock files this process holds: a second in-process emulator on the same file must refuse too. */
+const heldHere = new Set<string>();
 
 export interface DataLock {
   /** Removes the lock file if it is still this process's. Idempotent. */
@@ -24,7 +28,7 @@ export interface DataLock {
  */
 export function lockDataFile(data: string): DataLock {
   if (data === ':memory:') return { release: () => undefined };
-  const path = `${data}.lock`;
+  const path = resolve(`${data}.lock`);
   const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   for (let attempt = 0; ; attempt++) {
     const fd = tryCreate(path);
@@ -34,11 +38,16 @@ export function lockDataFile(data: string): DataLock {
       } finally {
         closeSync(fd);
       }
-      return { release: () => releaseIfMine(path, me) };
+      heldHere.add(path);
+      return {
+        release: () => {
+          if (heldHere.delete(path)) releaseIfMine(path, me);
+        },
+      };
     }
     const holder = readHolder(path);
     // A second attempt that finds the lock again lost a race with another emulator taking over the same stale lock.
-    if (attempt > 0 || (holder && !isStale(holder, me))) throw heldError(data, path, holder);
+    if (attempt > 0 || (holder && !isStale(holder, me, heldHere.has(path)))) throw heldError(data, path, holder);
     try {
       unlinkSync(path);
     } catch (error) {
@@ -77,10 +86,11 @@ function readHolder(path: string): Holder | undefined {
   }
 }
 
-function isStale(holder: Holder, me: Holder): boolean {
+function isStale(holder: Holder, me: Holder, heldByThisProcess: boolean): boolean {
   if (holder.host !== me.host) return false;
-  // Our own pid can only be a previous life of this process's pid (a restarted container's pid 1).
-  if (holder.pid === me.pid) return true;
+  // Our own pid names either an emulator of this very process (programmatic API) or a previous
+  // life of this pid (a restarted container's pid 1): only the first is alive.
+  if (holder.pid === me.pid) return !heldByThisProcess;
   if (isZombie(holder.pid)) return true;
   try {
     process.kill(holder.pid, 0);
