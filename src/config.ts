@@ -95,6 +95,7 @@ export const USAGE = `Usage: das-emulator [options]
   --port <n>          port to listen on; 0 picks a free port   (DAS_EMULATOR_PORT, default 9327)
   --host <addr>       address to bind                          (DAS_EMULATOR_HOST, default 127.0.0.1)
   --data <file>       SQLite data file, or :memory:            (DAS_EMULATOR_DATA, default ./.das-emulator/emulator.db)
+                      one emulator per file: <file>.lock names the one running on it
   --fixtures <file>   fixture document                         (DAS_EMULATOR_FIXTURES, default fixtures/default.json)
   --auth <mode>       enforce | log | off                      (DAS_EMULATOR_AUTH, default enforce)
   --log-level <lvl>   debug | info | warn | error | silent     (DAS_EMULATOR_LOG_LEVEL, default info)

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SessionStore } from '../../src/store/sessions.js';
 import type { RunningEmulator } from '../../src/emulator.js';
 import { VERSION } from '../../src/package.js';
 import { dasClient, type DasClient } from '../alibaba/clients.js';
@@ -477,6 +478,30 @@ describe('control API', () => {
       expectControlError(await api.post('/fixtures', '{"instances": ['), 400, 'invalid_request', 'the body is not JSON');
       expect(await api.sessionIds(RDS)).toEqual(RDS_IDS.filter((id) => id !== 101));
       expect((await api.state()).tasks).toHaveLength(1);
+    });
+
+    it('leaves everything as it was when the store fails half-way through a load (one transaction, memory after commit)', async () => {
+      await alibabaKill(alibaba, RDS, [101]);
+      const before = await api.state();
+      // Fail the second node's seeding: the first node's sessions were already replaced by then.
+      let calls = 0;
+      const replace = SessionStore.prototype.replace;
+      const spy = vi.spyOn(SessionStore.prototype, 'replace').mockImplementation(function (this: SessionStore, ...args) {
+        if (++calls === 2) throw new Error('disk full (simulated)');
+        return replace.apply(this, args);
+      });
+      try {
+        expectControlError(await api.post('/fixtures', withExtraInstance()), 500, 'internal_error');
+      } finally {
+        spy.mockRestore();
+      }
+      const after = await api.state();
+      expect(after.instances.map((i) => i.id)).toEqual(before.instances.map((i) => i.id));
+      expect(after.tasks).toEqual(before.tasks);
+      expect(await api.sessionIds(RDS)).toEqual(RDS_IDS.filter((id) => id !== 101));
+      expect(await api.sessionIds(HUAWEI_INSTANCE)).toEqual(HUAWEI_IDS);
+      expect((await api.post('/reset')).status).toBe(200);
+      expect(await api.sessionIds(RDS)).toEqual(RDS_IDS);
     });
 
     it.each([
