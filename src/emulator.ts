@@ -20,13 +20,15 @@ import { createLogger, type LogSink } from './log.js';
 import type { NodeRef } from './model.js';
 import { AccessKeyDirectory } from './providers/alibaba/auth/credentials.js';
 import { ALIBABA_ERRORS, injectedThrottling } from './providers/alibaba/errors.js';
-import { ALIBABA_OPERATIONS, alibabaRouter } from './providers/alibaba/router.js';
+import { NonceCache } from './providers/alibaba/auth/nonce-cache.js';
+import { ALIBABA_OPERATIONS, alibabaOperationInfo, alibabaRouter, AUTH_WINDOW_MS } from './providers/alibaba/router.js';
 import { HuaweiIdentities } from './providers/huawei/auth/identities.js';
 import { TokenStore } from './providers/huawei/auth/tokens.js';
 import { HUAWEI_ERROR_CODES } from './providers/huawei/errors.js';
-import { huaweiGatewayRejection, HUAWEI_OPERATIONS, huaweiNotFound, huaweiRouter } from './providers/huawei/router.js';
+import { huaweiGatewayRejection, HUAWEI_OPERATIONS, huaweiNotFound, huaweiOperationInfo, huaweiRouter } from './providers/huawei/router.js';
 import { DbUserStore } from './store/db-users.js';
 import { countSeededRun } from './store/database.js';
+import { UsedNonceStore } from './store/nonces.js';
 import { SessionListingStore } from './store/session-listings.js';
 import { SessionStore } from './store/sessions.js';
 import { TaskStore } from './store/tasks.js';
@@ -111,6 +113,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   const pruned = engine.applyRetention();
   if (pruned > 0) log.info('forgot tasks past the retention setting', { tasks: pruned });
   const dbUsers = new DbUserStore(db, secrets, ids.fork('db-users'));
+  const nonces = new NonceCache(AUTH_WINDOW_MS, new UsedNonceStore(db), now);
   const registry = new DbUserRegistry(dbUsers, engine, now);
   const faults = new FaultRegistry(
     { alibaba: { operations: ALIBABA_OPERATIONS, errorCodes: Object.keys(ALIBABA_ERRORS), throttling: injectedThrottling }, huawei: { operations: HUAWEI_OPERATIONS, errorCodes: HUAWEI_ERROR_CODES } },
@@ -135,9 +138,9 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     ids: ids.fork('requests'),
     journal,
     routes: [
-      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, adminToken: config.adminToken }) },
+      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, operations: [...alibabaOperationInfo(), ...huaweiOperationInfo()], adminToken: config.adminToken }) },
       { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, log, now }) },
-      { path: '/', app: alibabaRouter({ engine, faults, keys: accessKeys, auth: config.auth, log, now }) },
+      { path: '/', app: alibabaRouter({ engine, faults, keys: accessKeys, nonces, auth: config.auth, log, now }) },
     ],
     notFound: (c) => huaweiNotFound(c.get('requestId'), c.req.method, c.req.path),
   });
@@ -179,6 +182,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
       await engine.drain();
       const finished = engine.finishRunningTasks();
       if (finished > 0) log.info('finished running tasks on shutdown', { tasks: finished });
+      nonces.flush();
       store.close();
     })());
 

@@ -18,10 +18,12 @@ export interface Emulator extends AsyncDisposable {
 
 /**
  * Starts an emulator in this process. Defaults for tests: a free port, an in-memory store, the
- * bundled fixtures, no log output. Options are the CLI's, validated by the same schema.
+ * bundled fixtures, and only warnings on stderr: each refused request is one line saying why,
+ * since the clients show only the cloud's generic message. Options are the CLI's, validated by the
+ * same schema (`logLevel: 'silent'` for no output).
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const running: RunningEmulator = await startEmulatorServer(resolveConfig({ port: 0, data: ':memory:', logLevel: 'silent', ...options }));
+  const running: RunningEmulator = await startEmulatorServer(resolveConfig({ port: 0, data: ':memory:', logLevel: 'warn', ...options }));
   const host = new URL(running.url).host;
   return {
     url: running.url,

@@ -48,6 +48,12 @@ export class Journal {
     return filter.limit === undefined ? matching : matching.slice(Math.max(0, matching.length - filter.limit));
   }
 
+  /** The newest entry of a request id, in any letter case (Alibaba ids are upper-case UUIDs, Huawei's lower-case hex). */
+  find(requestId: string): JournalEntry | undefined {
+    const wanted = requestId.toLowerCase();
+    return this.list().findLast((e) => e.requestId.toLowerCase() === wanted);
+  }
+
   clear(): number {
     const cleared = this.entries.length;
     this.entries = [];

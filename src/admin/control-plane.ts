@@ -110,6 +110,7 @@ export class ControlPlane {
   /** Instances with their nodes and sessions (a bound node's live listing), tasks and registered DB users. */
   async state(): Promise<object> {
     const instances = await Promise.all(this.options.catalog.all().map((instance) => this.describeInstance(instance)));
+    this.options.engine.settleDueTasks();
     return {
       instances,
       tasks: this.options.tasks.list({ limit: 1000 }).map(renderTask),
@@ -154,10 +155,12 @@ export class ControlPlane {
   }
 
   listTasks(filter: { provider?: string; instanceId?: string; state?: TaskState; limit?: number }): object[] {
+    this.options.engine.settleDueTasks();
     return this.options.tasks.list(filter).map(renderTask);
   }
 
   task(id: string): object {
+    this.options.engine.settleDueTasks();
     const task = this.options.tasks.get(id);
     if (!task) throw new ControlError('not_found', `task ${id} does not exist`);
     return renderTask(task);

@@ -52,6 +52,8 @@ export function openApiDocument(): object {
         get: { summary: 'The last requests to the clouds’ APIs, oldest first (secrets never recorded)', parameters: queryParams(schemas.journalQuerySchema), responses: ok('entries') },
         delete: { summary: 'Clear the journal', responses: ok('cleared') },
       },
+      '/requests/{requestId}': { get: { summary: 'One journaled request by the id the client saw, with why it was refused (what an Alibaba Recommend links to)', parameters: [pathParam('requestId', 'request id, any letter case')], responses: ok('the request') } },
+      '/operations': { get: { summary: 'Every operation of both clouds the emulator routes: method, path, signing, RAM/IAM action, fault rules, use of a real server', responses: ok('operations') } },
       '/fixtures': { post: { summary: 'Load a fixture document (validated like the file) and reset everything to it', requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: 'a fixture document, as fixtures/default.json' } } } }, responses: ok('loaded') } },
     },
   };

@@ -5,11 +5,12 @@ import { BackendError } from '../backends/session-backend.js';
 import { EngineError } from '../engine/errors.js';
 import { FaultRuleError, type FaultRegistry } from '../faults.js';
 import { describeIssues, FixtureError, parseFixtures } from '../fixtures/load.js';
-import { abortedResponse, readBody, RequestAbortedError } from '../http/body.js';
+import { abortedResponse, BodyTooLargeError, readBody, RequestAbortedError } from '../http/body.js';
 import type { AppEnv } from '../http/context.js';
 import { jsonResponse } from '../http/json.js';
 import type { Journal } from '../journal.js';
 import type { Logger } from '../log.js';
+import type { OperationInfo } from '../providers/operation-info.js';
 import { ControlError, type ControlPlane } from './control-plane.js';
 import { openApiDocument } from './openapi.js';
 import * as schemas from './schemas.js';
@@ -28,12 +29,25 @@ export interface ControlRoutesOptions {
   readonly faults: FaultRegistry;
   readonly journal: Journal;
   readonly health: () => HealthInfo;
+  /** Every operation the adapters route, for `GET /_emulator/operations`. */
+  readonly operations: readonly OperationInfo[];
   /** When set, every control route wants `Authorization: Bearer <token>`. */
   readonly adminToken: string | undefined;
 }
 
+/**
+ * The largest control request body: a session, a patch, a fault rule or a reset is well under
+ * 1 KB, so 1 MiB is room to spare.
+ */
+export const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
+/**
+ * The largest fixture document (POST /_emulator/fixtures): fixtures/default.json is 9 KB, and a
+ * document simulating 10,000 sessions about 3 MB.
+ */
+export const MAX_FIXTURES_BODY_BYTES = 16 * 1024 * 1024;
+
 /** The control API's error body: `{"error":{"code","message"}}`, 4xx for the caller's mistakes. */
-const errorBody = (status: 400 | 401 | 404 | 409 | 500 | 502, code: string, message: string) => jsonResponse({ error: { code, message } }, status, status === 401 ? { 'www-authenticate': 'Bearer realm="das-emulator"' } : {});
+const errorBody = (status: 400 | 401 | 404 | 409 | 413 | 500 | 502, code: string, message: string) => jsonResponse({ error: { code, message } }, status, status === 401 ? { 'www-authenticate': 'Bearer realm="das-emulator"' } : {});
 
 class BadRequest extends Error {}
 
@@ -43,8 +57,8 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   return parsed.data;
 }
 
-async function jsonBody(c: Context<AppEnv>, { optional = false } = {}): Promise<unknown> {
-  const text = new TextDecoder().decode(await readBody(c));
+async function jsonBody(c: Context<AppEnv>, { optional = false, limit = MAX_CONTROL_BODY_BYTES } = {}): Promise<unknown> {
+  const text = new TextDecoder().decode(await readBody(c, limit));
   if (text.trim() === '' && optional) return {};
   try {
     return JSON.parse(text) as unknown;
@@ -94,6 +108,7 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
   const json = (body: unknown, status: 200 | 201 = 200) => jsonResponse(body, status);
 
   app.get('/health', (c) => (operation(c, 'Health'), json({ status: 'ok', ready: true, ...options.health() })));
+  app.get('/operations', (c) => (operation(c, 'ListOperations'), json({ operations: options.operations })));
   app.get('/openapi.json', (c) => (operation(c, 'OpenApi'), json(openApiDocument())));
 
   app.post('/reset', async (c) => {
@@ -153,10 +168,17 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
 
   app.get('/journal', (c) => (operation(c, 'ListJournal'), json({ capacity: journal.capacity, entries: journal.list(parse(schemas.journalQuerySchema, c.req.query(), 'query')) })));
   app.delete('/journal', (c) => (operation(c, 'ClearJournal'), json({ deleted: journal.clear() })));
+  // What an Alibaba error's `Recommend` links to: the journal entry of that request, with why it was refused.
+  app.get('/requests/:id', (c) => {
+    operation(c, 'ShowRequest');
+    const entry = journal.find(c.req.param('id'));
+    if (!entry) throw new ControlError('not_found', `request ${c.req.param('id')} is not in the journal (it keeps the last ${journal.capacity} requests)`);
+    return json({ request: entry });
+  });
 
   app.post('/fixtures', async (c) => {
     operation(c, 'LoadFixtures');
-    const fixtures = parseFixtures(await jsonBody(c), 'fixture document');
+    const fixtures = parseFixtures(await jsonBody(c, { limit: MAX_FIXTURES_BODY_BYTES }), 'fixture document');
     control.loadFixtures(fixtures);
     return json({ loaded: { instances: fixtures.instances.length } });
   });
@@ -169,6 +191,7 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
 }
 
 function toErrorResponse(error: unknown): Response {
+  if (error instanceof BodyTooLargeError) return errorBody(413, 'payload_too_large', error.message);
   if (error instanceof BadRequest || error instanceof FaultRuleError || error instanceof FixtureError) return errorBody(400, 'invalid_request', error.message);
   if (error instanceof ControlError) {
     if (error.kind === 'not_found') return errorBody(404, 'not_found', error.message);

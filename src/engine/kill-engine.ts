@@ -22,6 +22,12 @@ export interface KillRequest {
   readonly ignoredUsers: readonly string[];
   /** Only sessions of this user and/or database (exact match; combined with the ids by AND). */
   readonly filter?: { readonly user?: string; readonly database?: string };
+  /**
+   * The caller answers only once the kill is done and offers no way to poll a task, so the
+   * instance's `taskCompletion` rule (which only delays when a task reports its end) cannot apply:
+   * the task is final when created. Otherwise nothing would ever end it.
+   */
+  readonly settledOnAnswer?: boolean;
 }
 
 export interface KillEngineOptions {
@@ -49,6 +55,7 @@ export interface CreatedTasks {
 }
 
 const INTERRUPTED = 'the emulator stopped before this kill finished';
+const IMMEDIATE = { mode: 'immediate' } as const;
 
 /** Provider-neutral: which sessions a kill may end, running it, and the task lifecycle. */
 export class KillEngine {
@@ -235,6 +242,17 @@ export class KillEngine {
     return task;
   }
 
+  /**
+   * Ends the simulated tasks whose `delay` rule has run out, so that a listing shows what a read
+   * of each task would (a task's own read settles it too). Returns how many ended.
+   */
+  settleDueTasks(): number {
+    const now = this.options.now();
+    const due = this.options.tasks.running().filter((task) => task.finishAt !== null && now >= task.finishAt);
+    for (const task of due) this.options.tasks.finish(task.id, now);
+    return due.length;
+  }
+
   /** Ends one running simulated task now, with its recorded outcome (the control plane's "finish"). */
   finishTask(taskId: string): Task {
     const task = this.options.tasks.get(taskId);
@@ -356,7 +374,7 @@ export class KillEngine {
       // Should the process stop before the kill ends, the task reads as ERROR (see recoverInterruptedTasks).
       return { ...base, sessionIds: request.killAll ? [] : [...new Set(request.sessionIds)], state: 'running', finalState: 'error', finishedAt: null, pollsLeft: null, finishAt: null, results: [], failure: null };
     }
-    const completion = instance.taskCompletion;
+    const completion = request.settledOnAnswer ? IMMEDIATE : instance.taskCompletion;
     const finalState = finalStateOf(kill.results, kill.failure?.kind);
     const immediate = completion.mode === 'immediate';
     return {

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Hono, type Context } from 'hono';
 import { randomIds, type IdSource } from '../ids.js';
 import type { Journal } from '../journal.js';
@@ -20,6 +21,11 @@ export interface AppParts {
  * 1. a request id and an empty audit record;
  * 2. the route itself (a provider adapter or the control plane);
  * 3. one access-log line and one journal entry with what the route recorded.
+ *
+ * An answer given before the request's body has fully arrived (a body over the route's limit, or
+ * one the route never reads) closes the connection after it, as RFC 9112 §9.6 lets a server do:
+ * otherwise node would read, and throw away, the rest of a body of any size to keep the
+ * connection alive.
  */
 export function createApp(parts: AppParts): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -29,11 +35,18 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
     c.set('requestId', c.req.path.startsWith('/_emulator') ? randomIds.uuid() : parts.ids.uuid());
     c.set('audit', {});
     await next();
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    if (incoming && !incoming.complete && !c.res.headers.has('connection')) c.res.headers.set('connection', 'close');
     const audit = c.get('audit');
     const ms = Math.round((performance.now() - started) * 10) / 10;
     // The id the client saw, in its cloud's spelling, so a RequestId from an SDK error finds its line.
     const requestId = audit.requestId ?? c.get('requestId');
-    parts.log.info('request', {
+    // A refusal the client did not ask for (no fault rule) is worth a warning: it is often the
+    // developer's mistake, and the clients show only the cloud's generic message.
+    const refused = c.res.status >= 400 && audit.provider !== 'emulator' && !audit.faultRuleId;
+    // A container's health check polls every few seconds: a healthy answer is not worth a line.
+    const routine = audit.operation === 'Health' && c.res.status === 200;
+    parts.log[refused ? 'warn' : routine ? 'debug' : 'info'](refused ? 'request refused' : 'request', {
       id: requestId,
       method: c.req.method,
       path: c.req.path,

@@ -108,6 +108,11 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   `,
+  // Signature nonces seen within their replay window, so that a replay fails after a restart too.
+  `
+  CREATE TABLE used_nonces (digest BLOB PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);
+  `,
 ];
 
 /** Counts the runs started with a seed on this data file; returns how many came before this one. */

@@ -543,6 +543,8 @@ describe('control API', () => {
       '/faults': ['delete', 'get', 'post'],
       '/faults/{id}': ['delete'],
       '/journal': ['delete', 'get'],
+      '/requests/{requestId}': ['get'],
+      '/operations': ['get'],
       '/fixtures': ['post'],
     };
 

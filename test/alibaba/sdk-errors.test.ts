@@ -26,7 +26,8 @@ async function expectCloudError(client: DasClient, call: Promise<unknown>, code:
     HostId: 'das.cn-shanghai.aliyuncs.com',
     Code: code,
     Message: error.data.Message,
-    Recommend: `https://api.aliyun.com/troubleshoot?q=${code}&product=DAS&requestId=${error.data.RequestId}`,
+    // As the cloud links its troubleshooting page of the request, the emulator links its own explanation.
+    Recommend: expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/_emulator/requests/${error.data.RequestId}$`)) as unknown as string,
     ...(error.data.AccessDeniedDetail ? { AccessDeniedDetail: error.data.AccessDeniedDetail } : {}),
   };
   const { type, fields } = expectedThrown(client.kind, status, body);

@@ -540,9 +540,9 @@ describe('hostile input: Alibaba RPC, auth off (parameters reach the operations)
     const form = (pairs: Pair[], extra = '') => Buffer.from(pairs.map(([n, v]) => `${strictEncode(n)}=${strictEncode(v)}`).join('&') + extra);
     const kill: Pair[] = [['Action', 'CreateKillInstanceSessionTaskWithMaintainUser'], ['Version', VERSION], ['InstanceId', 'rm-emulator0001'], ['KillAllSessions', 'false']];
     const bodies: Buffer[] = [
-      // 3 MB of one unknown parameter.
+      // 3 MB of one unknown parameter (these bodies over 1 MiB are refused with 413 RequestEntityTooLarge).
       form(kill, `&SessionIds=%5B101%5D&Junk=${'a'.repeat(3 * 1024 * 1024)}`),
-      // 250,000 ids, the last one not an id: the whole array is read, then refused.
+      // 250,000 ids, the last one not an id: over the 1 MiB body limit, refused before it is read whole.
       form(kill, `&SessionIds=${strictEncode(`[${Array.from({ length: 250_000 }, (_, i) => i + 5000).join(',')},"x"]`)}`),
       // An array nested 1,000,000 deep.
       form(kill, `&SessionIds=${'%5B'.repeat(1_000_000)}`),

@@ -671,9 +671,9 @@ describe('hostile input: Huawei DAS, auth off (bodies, queries and path paramete
       { method: 'POST', path: dbUsers, headers: { 'content-type': 'application/json' }, body: Buffer.alloc(13 * 1024 * 1024, 0x20) },
       // Just under it, and not JSON.
       { method: 'POST', path: dbUsers, headers: { 'content-type': 'application/json' }, body: Buffer.alloc(8 * 1024 * 1024, 0x7b) },
-      // 100,000 ids, the last one not an id.
+      // 100,000 ids, the last one not an id: refused by the count (MAX_PROCESS_IDS) before any id is read.
       { method: 'DELETE', path: kill, body: Buffer.from(`{"db_user_id":"$DBUSER$","process_ids":[${ids(100_000)},"x"]}`) },
-      // 30,000 ids of sessions that do not exist: a kill that finds nothing.
+      // 30,000 ids of sessions that do not exist: over MAX_PROCESS_IDS, refused before the kill.
       { method: 'DELETE', path: kill, body: Buffer.from(`{"db_user_id":"$DBUSER$","process_ids":[${ids(30_000)}]}`) },
       // An array nested 1,000,000 deep, as the whole body.
       { method: 'DELETE', path: kill, body: Buffer.from(deeplyNested('array', 1_000_000)) },

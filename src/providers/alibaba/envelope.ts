@@ -8,14 +8,19 @@ export function successResponse(requestId: string, data: unknown): Response {
   return jsonResponse({ RequestId: requestId, Code: 200, Message: 'Successful', Success: true, Data: data }, 200, { 'x-acs-request-id': requestId });
 }
 
-/** The gateway error envelope: a string `Code`, no `Success`, no `Data`. The reason travels in a header, and a throttling answer's retry delay in x-acs-retry-after. */
-export function errorResponse(requestId: string, error: AlibabaError): Response {
+/**
+ * The gateway error envelope: a string `Code`, no `Success`, no `Data`. The reason travels in a
+ * header, and a throttling answer's retry delay in x-acs-retry-after. `Recommend` is, as in the
+ * cloud, a link to the troubleshooting page of this request: here the emulator's own explanation
+ * (`/_emulator/requests/<RequestId>`), since clients show `Recommend` but not the detail header.
+ */
+export function errorResponse(requestId: string, error: AlibabaError, origin: string): Response {
   const body = {
     RequestId: requestId,
     HostId: ALIBABA_HOST_ID,
     Code: error.code,
     Message: error.message,
-    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=DAS&requestId=${requestId}`,
+    Recommend: `${origin}/_emulator/requests/${requestId}`,
     ...(error.accessDeniedDetail ? { AccessDeniedDetail: error.accessDeniedDetail } : {}),
   };
   return jsonResponse(body, error.status, {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_IGNORED_USERS, MAX_SESSION_IDS } from './limits.js';
 
 /** The largest MySQL thread id: ids are unsigned 64-bit. */
 export const MAX_SESSION_ID = 2n ** 64n - 1n;
@@ -8,9 +9,10 @@ type Scalar = { readonly kind: 'string' | 'number'; readonly text: string };
 /**
  * Reads a JSON-style array of scalars, also in the legacy single-quoted form (`['a','b']`).
  * Numbers keep their exact digits (ids above 2^53 must not pass through a float).
- * Returns an explanation instead when the text is not such an array.
+ * Returns an explanation instead when the text is not such an array, or holds more than
+ * `maxItems` elements (reading stops at the first one too many).
  */
-export function parseScalarArray(text: string): Scalar[] | string {
+export function parseScalarArray(text: string, maxItems = Infinity): Scalar[] | string {
   const items: Scalar[] = [];
   let i = 0;
   const skip = () => {
@@ -26,6 +28,7 @@ export function parseScalarArray(text: string): Scalar[] | string {
     return i === text.length ? items : 'has text after the array';
   }
   for (;;) {
+    if (items.length >= maxItems) return `has more than ${maxItems} elements, the most the emulator accepts`;
     skip();
     const c = text[i];
     if (c === '"' || c === "'") {
@@ -62,9 +65,9 @@ export function parseScalarArray(text: string): Scalar[] | string {
   }
 }
 
-/** `SessionIds`: a JSON array of process ids, numbers or numeric strings, each in [0, 2^64-1]. */
+/** `SessionIds`: a JSON array of at most MAX_SESSION_IDS process ids, numbers or numeric strings, each in [0, 2^64-1]. */
 export const sessionIdsParam = z.string().transform((text, ctx): bigint[] => {
-  const items = parseScalarArray(text);
+  const items = parseScalarArray(text, MAX_SESSION_IDS);
   if (typeof items === 'string') {
     ctx.addIssue({ code: 'custom', message: `SessionIds ${items}` });
     return z.NEVER;
@@ -81,9 +84,9 @@ export const sessionIdsParam = z.string().transform((text, ctx): bigint[] => {
   return ids;
 });
 
-/** `IgnoredUsers`: a JSON array of account names. */
+/** `IgnoredUsers`: a JSON array of at most MAX_IGNORED_USERS account names. */
 export const ignoredUsersParam = z.string().transform((text, ctx): string[] => {
-  const items = parseScalarArray(text);
+  const items = parseScalarArray(text, MAX_IGNORED_USERS);
   if (typeof items === 'string') {
     ctx.addIssue({ code: 'custom', message: `IgnoredUsers ${items}` });
     return z.NEVER;

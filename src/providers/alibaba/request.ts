@@ -22,13 +22,34 @@ export interface AlibabaRequest {
 }
 
 const FORM = 'application/x-www-form-urlencoded';
+const AMPERSAND = 0x26;
 
-export function parseAlibabaRequest(input: { method: string; url: URL; headers: Headers; body: Uint8Array }): AlibabaRequest {
+/** How many pairs URLSearchParams would make of a form, counted on the bytes before anything is decoded (empty pieces make none). */
+function countFormPairs(body: Uint8Array): number {
+  let pairs = 0;
+  let start = 0;
+  for (let i = body.indexOf(AMPERSAND); ; i = body.indexOf(AMPERSAND, start)) {
+    const end = i < 0 ? body.length : i;
+    if (end > start) pairs++;
+    if (i < 0) return pairs;
+    start = i + 1;
+  }
+}
+
+/** More parameters than a request may carry: refused before any of them is decoded, signed or validated. */
+export class TooManyParametersError extends Error {
+  override readonly name = 'TooManyParametersError';
+}
+
+export function parseAlibabaRequest(input: { method: string; url: URL; headers: Headers; body: Uint8Array; maxParameters?: number }): AlibabaRequest {
   const query = [...input.url.searchParams] as Param[];
   const contentType = input.headers.get('content-type') ?? '';
-  const form = contentType.split(';')[0]!.trim().toLowerCase() === FORM && input.body.length > 0
-    ? ([...new URLSearchParams(new TextDecoder().decode(input.body))] as Param[])
-    : [];
+  const isForm = contentType.split(';')[0]!.trim().toLowerCase() === FORM && input.body.length > 0;
+  if (input.maxParameters !== undefined) {
+    const count = query.length + (isForm ? countFormPairs(input.body) : 0);
+    if (count > input.maxParameters) throw new TooManyParametersError(`${count} parameters in the query and form, more than the ${input.maxParameters} a request may carry`);
+  }
+  const form = isForm ? ([...new URLSearchParams(new TextDecoder().decode(input.body))] as Param[]) : [];
   const params = new Map<string, string>();
   const duplicated = new Set<string>();
   for (const [name, value] of [...query, ...form]) {

@@ -5,13 +5,13 @@ import type { AuthMode } from '../../config.js';
 import type { FaultRegistry } from '../../faults.js';
 import type { KillEngine } from '../../engine/kill-engine.js';
 import { EngineError } from '../../engine/errors.js';
-import { abortedResponse, readBody, RequestAbortedError } from '../../http/body.js';
+import { abortedResponse, BodyTooLargeError, readBody, RequestAbortedError } from '../../http/body.js';
 import { describeIssues } from '../../fixtures/load.js';
 import type { AppEnv } from '../../http/context.js';
 import type { Logger } from '../../log.js';
 import { acs3Authenticator, rpcV1Authenticator, type Authenticator } from './auth/authenticators.js';
 import type { AccessKeyDirectory, AlibabaPrincipal } from './auth/credentials.js';
-import { NonceCache } from './auth/nonce-cache.js';
+import type { NonceCache } from './auth/nonce-cache.js';
 import { authorize } from './auth/ram.js';
 import { errorResponse, successResponse } from './envelope.js';
 import { AlibabaError, alibabaErrors } from './errors.js';
@@ -19,11 +19,14 @@ import { createKillInstanceSessionTask, createKillInstanceSessionTaskWithMaintai
 import { getKillInstanceSessionTaskResult } from './operations/get-kill-instance-session-task-result.js';
 import { getMySQLAllSessionAsync } from './operations/get-mysql-all-session-async.js';
 import type { AlibabaOperation } from './operations/operation.js';
-import { parseAlibabaRequest, type AlibabaRequest } from './request.js';
+import type { OperationInfo } from '../operation-info.js';
+import { ACS3_ALGORITHMS } from './auth/signature-v3.js';
+import { MAX_BODY_BYTES, MAX_PARAMETERS } from './limits.js';
+import { parseAlibabaRequest, TooManyParametersError, type AlibabaRequest } from './request.js';
 
 export const ALIBABA_API_VERSION = '2020-01-16';
 /** Both the timestamp window and the nonce replay window. */
-const AUTH_WINDOW_MS = 15 * 60 * 1000;
+export const AUTH_WINDOW_MS = 15 * 60 * 1000;
 
 const OPERATIONS: ReadonlyMap<string, AlibabaOperation> = new Map(
   [createKillInstanceSessionTask, createKillInstanceSessionTaskWithMaintainUser, getKillInstanceSessionTaskResult, getMySQLAllSessionAsync].map(
@@ -34,10 +37,18 @@ const OPERATIONS: ReadonlyMap<string, AlibabaOperation> = new Map(
 /** The Actions this adapter answers, for fault rules and the journal. */
 export const ALIBABA_OPERATIONS: readonly string[] = [...OPERATIONS.keys()];
 
+/** This adapter's rows of the supported-operations table, from the operations it routes. */
+export function alibabaOperationInfo(): OperationInfo[] {
+  const signing = ['V1 HMAC-SHA1', ...Object.keys(ACS3_ALGORITHMS).map((name) => `V3 ${name}`)];
+  return [...OPERATIONS.values()].map((op) => ({ provider: 'alibaba', operation: op.action, method: 'GET, POST', path: `/?Action=${op.action}`, signing, action: `hdm:${op.action}`, faults: true, realServer: op.realServer }));
+}
+
 export interface AlibabaRouterOptions {
   readonly engine: KillEngine;
   readonly faults: FaultRegistry;
   readonly keys: AccessKeyDirectory;
+  /** Nonces used within the replay window (AUTH_WINDOW_MS), kept across restarts. */
+  readonly nonces: NonceCache;
   readonly auth: AuthMode;
   readonly log: Logger;
   readonly now: () => number;
@@ -47,8 +58,7 @@ export interface AlibabaRouterOptions {
 const alibabaRequestId = (id: string) => id.toUpperCase();
 
 export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
-  const nonces = new NonceCache(AUTH_WINDOW_MS);
-  const deps = { keys: options.keys, nonces, windowMs: AUTH_WINDOW_MS };
+  const deps = { keys: options.keys, nonces: options.nonces, windowMs: AUTH_WINDOW_MS };
   const authenticators: readonly Authenticator[] = [acs3Authenticator(deps), rpcV1Authenticator(deps)];
   const app = new Hono<AppEnv>();
 
@@ -96,8 +106,9 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
     try {
       // 1. Only GET and POST reach an RPC API.
       if (c.req.method !== 'GET' && c.req.method !== 'POST') throw alibabaErrors.actionNotFound(`${c.req.method} /`);
-      // 2. Decode query and form body into parameters; never reuse the raw text.
-      const request = parseAlibabaRequest({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: await readBody(c) });
+      // 2. Decode query and form body into parameters; never reuse the raw text. A body over the
+      //    limit, or more parameters than a request carries, is refused before anything is decoded or signed.
+      const request = parseAlibabaRequest({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: await readBody(c, MAX_BODY_BYTES), maxParameters: MAX_PARAMETERS });
       audit.operation = request.action;
       // 3. Common parameters, then the version, then the action.
       if (!request.action) throw alibabaErrors.missingParameter('Action');
@@ -130,7 +141,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       if (cloudError.code === 'InternalError' && !audit.faultRuleId) options.log.error('internal error', { requestId, error: (error as Error).stack ?? String(error) });
       audit.errorCode = cloudError.code;
       audit.detail = cloudError.detail;
-      return errorResponse(requestId, cloudError);
+      return errorResponse(requestId, cloudError, new URL(c.req.url).origin);
     }
   };
 
@@ -141,6 +152,8 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
 /** Business refusals are InvalidParams; only a real fault is a 500. */
 function toAlibabaError(error: unknown): AlibabaError {
   if (error instanceof AlibabaError) return error;
+  if (error instanceof BodyTooLargeError) return alibabaErrors.entityTooLarge(error.message);
+  if (error instanceof TooManyParametersError) return alibabaErrors.invalidParams(error.message);
   if (error instanceof ZodError) return alibabaErrors.invalidParams(describeIssues(error));
   if (error instanceof EngineError) return alibabaErrors.invalidParams(error.message);
   return alibabaErrors.internalError(error instanceof Error ? error.message : String(error));

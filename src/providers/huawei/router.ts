@@ -4,11 +4,11 @@ import { Hono, type Context } from 'hono';
 import type { AuthMode } from '../../config.js';
 import type { DbUserRegistry } from '../../engine/db-user-registry.js';
 import { EngineError } from '../../engine/errors.js';
-import { abortedResponse, readBody, RequestAbortedError } from '../../http/body.js';
+import { abortedResponse, BodyTooLargeError, readBody, RequestAbortedError } from '../../http/body.js';
 import type { FaultRegistry } from '../../faults.js';
 import type { KillEngine } from '../../engine/kill-engine.js';
 import type { AppEnv } from '../../http/context.js';
-import { jsonResponse } from '../../http/json.js';
+import { headerSafe, jsonResponse } from '../../http/json.js';
 import type { Logger } from '../../log.js';
 import { akskAuthenticator, missingCredentials, tokenAuthenticator, type Caller, type HuaweiAuthenticator, type HuaweiRequest } from './auth/authenticators.js';
 import { authorizeIam } from './auth/iam.js';
@@ -24,6 +24,7 @@ import { deleteDbUser, listDbUsers, registerDbUser, showDbUser, updateDbUser } f
 import { deleteProcess } from './operations/delete-process.js';
 import { listProcesses } from './operations/list-processes.js';
 import type { HuaweiOperation } from './operations/operation.js';
+import type { OperationInfo, RealServerUse } from '../operation-info.js';
 import { showQuotas } from './operations/show-quotas.js';
 
 /** The API gateway refuses bodies over 12 MB. */
@@ -68,6 +69,17 @@ function match(method: string, path: string): { operation: HuaweiOperation; para
 
 /** The operations this adapter answers (IAM's token route included), for fault rules and the journal. */
 export const HUAWEI_OPERATIONS: readonly string[] = [...OPERATIONS.map((o) => o.name), 'CreateToken', ...KEYSTONE_OPERATIONS.map((o) => o.name)];
+
+/** This adapter's rows of the supported-operations table, from the operations it routes. */
+export function huaweiOperationInfo(): OperationInfo[] {
+  const signing = ['SDK-HMAC-SHA256', 'X-Auth-Token'];
+  const row = (operation: string, method: string, path: string, action: string | null, realServer: RealServerUse, how = signing): OperationInfo => ({ provider: 'huawei', operation, method, path, signing: how, action, faults: true, realServer });
+  return [
+    ...OPERATIONS.map((o) => row(o.name, o.method, o.path, o.iamAction, o.realServer)),
+    row('CreateToken', 'POST', '/v3/auth/tokens', null, 'none', ['password in the body']),
+    ...KEYSTONE_OPERATIONS.map((o) => row(o.name, o.method, o.path, null, 'none')),
+  ];
+}
 
 export interface HuaweiRouterOptions {
   readonly engine: KillEngine;
@@ -139,11 +151,9 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
     };
     const language = c.req.header('x-language');
     try {
-      // 1. The gateway refuses oversized bodies before anything else.
-      const declared = Number(c.req.header('content-length') ?? 0);
-      if (declared > MAX_BODY_BYTES) throw huaweiErrors.entityTooLarge(`body of ${declared} bytes is over 12 MB`);
-      const body = await readBody(c);
-      if (body.length > MAX_BODY_BYTES) throw huaweiErrors.entityTooLarge(`body of ${body.length} bytes is over 12 MB`);
+      // 1. The gateway refuses oversized bodies before anything else: a declared length at once,
+      //    a chunked body as soon as it passes 12 MB.
+      const body = await readBody(c, MAX_BODY_BYTES);
       const url = new URL(c.req.url);
       const request: HuaweiRequest = {
         method: c.req.method,
@@ -162,7 +172,8 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       const now = options.now();
       const keystoneAnswer = (result: KeystoneResult) => {
         if (result.status >= 400) audit.errorCode = String(result.status);
-        return jsonResponse(result.body, result.status, { 'x-request-id': requestId, ...result.headers });
+        audit.detail = result.detail;
+        return jsonResponse(result.body, result.status, { 'x-request-id': requestId, ...result.headers, ...(result.detail ? { 'x-emulator-error-detail': headerSafe(result.detail) } : {}) });
       };
       // 2. IAM's token route needs no credentials; its Keystone reads want them, but no project.
       if (request.method === 'POST' && request.path === '/v3/auth/tokens') {
@@ -216,6 +227,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
 /** Refusals the operations did not translate are still the client's: only a real fault is a 500. */
 function toHuaweiError(error: unknown): HuaweiError {
   if (error instanceof HuaweiError) return error;
+  if (error instanceof BodyTooLargeError) return huaweiErrors.entityTooLarge(`${error.message} (12 MB)`);
   if (error instanceof EngineError) return huaweiErrors.invalidParameter(error.message);
   return huaweiErrors.internalError(error instanceof Error ? error.message : String(error));
 }

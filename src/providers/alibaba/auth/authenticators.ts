@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { skew } from '../../clock-skew.js';
 import { alibabaErrors, type AlibabaError } from '../errors.js';
 import { redactSecrets, type AlibabaRequest } from '../request.js';
 import type { AccessKey, AccessKeyDirectory } from './credentials.js';
@@ -52,7 +53,7 @@ function checkTime(deps: AuthenticatorDeps, name: string, value: string, now: nu
   const time = parseTimestamp(value);
   if (Number.isNaN(time)) return alibabaErrors.timestampFormat(`${name} ${JSON.stringify(value)} is not YYYY-MM-DDThh:mm:ssZ`);
   if (Math.abs(now - time) > deps.windowMs) {
-    return alibabaErrors.timestampExpired(`${name} ${value} is ${Math.round((now - time) / 1000)} s from server time ${new Date(now).toISOString()}`);
+    return alibabaErrors.timestampExpired(`${name} ${value} is ${skew(time, now)} server time ${new Date(now).toISOString()} (15 minutes allowed)`);
   }
   return undefined;
 }

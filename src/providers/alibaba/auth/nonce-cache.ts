@@ -1,23 +1,62 @@
-/** Nonces seen within the replay window; a nonce may be used once per AccessKey in that window. */
-export class NonceCache {
-  private readonly seen = new Map<string, number>();
-  private nextSweep = 0;
+import { createHash } from 'node:crypto';
 
-  constructor(private readonly windowMs: number) {}
+/** Where nonces go once the cache has batched them (the SQLite store; see UsedNonceStore). */
+export interface UsedNonces {
+  isUsed(digest: Buffer, now: number): boolean;
+  addAll(entries: Iterable<readonly [Buffer, number]>): void;
+  prune(now: number): number;
+}
+
+/** Nonces waiting for their batch to be written: at most this many are held in memory. */
+const MAX_PENDING = 4096;
+/** And none waits longer than this: a crash forgets at most this much of the nonces' history. */
+const FLUSH_EVERY_MS = 100;
+
+/**
+ * Nonces seen within the replay window; a nonce may be used once per AccessKey in that window.
+ * Recent nonces are held in memory and written to the store in batches, so that memory stays
+ * bounded at any request rate and a replay is refused after a restart as well.
+ */
+export class NonceCache {
+  private pending = new Map<string, readonly [Buffer, number]>();
+  private timer: NodeJS.Timeout | undefined;
+  private nextPrune = 0;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly store: UsedNonces,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** Records the nonce; false when it was already used within the window. */
   remember(accessKeyId: string, nonce: string, now: number): boolean {
-    this.sweep(now);
-    const key = `${accessKeyId}\u0000${nonce}`;
-    const expires = this.seen.get(key);
-    if (expires !== undefined && expires > now) return false;
-    this.seen.set(key, now + this.windowMs);
+    const digest = createHash('sha256').update(accessKeyId).update('\u0000').update(nonce).digest().subarray(0, 16);
+    const key = digest.toString('base64');
+    const pending = this.pending.get(key);
+    if ((pending && pending[1] > now) || (!pending && this.store.isUsed(digest, now))) return false;
+    this.pending.set(key, [digest, now + this.windowMs]);
+    if (this.pending.size >= MAX_PENDING) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS).unref();
     return true;
   }
 
-  private sweep(now: number): void {
-    if (now < this.nextSweep) return;
-    for (const [key, expires] of this.seen) if (expires <= now) this.seen.delete(key);
-    this.nextSweep = now + this.windowMs / 4;
+  /** How many nonces wait in memory for their batch. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Writes the waiting nonces, and now and then forgets those whose window ended. */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size > 0) {
+      this.store.addAll(this.pending.values());
+      this.pending = new Map();
+    }
+    const now = this.clock();
+    if (now >= this.nextPrune) {
+      this.store.prune(now);
+      this.nextPrune = now + this.windowMs / 4;
+    }
   }
 }

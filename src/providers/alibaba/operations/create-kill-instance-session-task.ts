@@ -41,6 +41,7 @@ async function createTasks(
 
 export const createKillInstanceSessionTask = defineOperation({
   action: 'CreateKillInstanceSessionTask',
+  realServer: 'kills sessions',
   params: z
     .object({
       ...commonParams,
@@ -54,6 +55,7 @@ export const createKillInstanceSessionTask = defineOperation({
 /** The same kill, run with the maintenance account DAS keeps for the instance. */
 export const createKillInstanceSessionTaskWithMaintainUser = defineOperation({
   action: 'CreateKillInstanceSessionTaskWithMaintainUser',
+  realServer: 'kills sessions',
   params: z.object(commonParams).superRefine(needsIds),
   handle: (params, context) => createTasks(params, 'maintenance', context),
 });

@@ -47,6 +47,7 @@ export function renderTask(task: Task) {
 
 export const getKillInstanceSessionTaskResult = defineOperation({
   action: 'GetKillInstanceSessionTaskResult',
+  realServer: 'none',
   params: z.object({
     InstanceId: requiredParam('InstanceId'),
     NodeId: optionalParam(z.string()),

@@ -54,6 +54,7 @@ export function renderSessionData(sessions: readonly Session[], capturedAt: numb
 /** First call: a ResultId, not finished. Polling with it: the captured processlist. */
 export const getMySQLAllSessionAsync = defineOperation({
   action: 'GetMySQLAllSessionAsync',
+  realServer: 'lists sessions',
   params: z.object({
     InstanceId: requiredParam('InstanceId'),
     NodeId: optionalParam(z.string()),

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { skew } from '../../clock-skew.js';
 import { huaweiErrors, type HuaweiError } from '../errors.js';
 import type { HuaweiIdentities, HuaweiPrincipal } from './identities.js';
 import { computeSdkSignature, parseSdkAuthorization, parseSdkDate, payloadHashOf, redactCanonicalRequest, SDK_ALGORITHM } from './signature.js';
@@ -62,7 +63,8 @@ export function akskAuthenticator(identities: HuaweiIdentities): HuaweiAuthentic
       }
       const time = parseSdkDate(sdkDate);
       if (Number.isNaN(time) || Math.abs(now - time) > SDK_DATE_WINDOW_MS) {
-        return { kind: 'reject', caller, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, `X-Sdk-Date ${JSON.stringify(sdkDate)} is not within 15 minutes of ${new Date(now).toISOString()}`) };
+        const why = Number.isNaN(time) ? 'is not YYYYMMDDThhmmssZ' : `is ${skew(time, now)} server time ${new Date(now).toISOString()} (15 minutes allowed)`;
+        return { kind: 'reject', caller, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, `X-Sdk-Date ${JSON.stringify(sdkDate)} ${why}`) };
       }
       const payload = payloadHashOf(request.body, request.header('x-sdk-content-sha256'));
       if ('refused' in payload) return { kind: 'reject', caller, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, payload.refused) };
@@ -71,11 +73,23 @@ export function akskAuthenticator(identities: HuaweiIdentities): HuaweiAuthentic
         key.sk,
       );
       if (!sameHex(computed.signature, auth.signature)) {
-        return { kind: 'reject', caller, canonicalRequest: redactCanonicalRequest(computed.canonicalRequest), stringToSign: computed.stringToSign, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, 'signature differs from the one computed with the SK') };
+        return { kind: 'reject', caller, canonicalRequest: redactCanonicalRequest(computed.canonicalRequest), stringToSign: computed.stringToSign, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, mismatchReason(request.path)) };
       }
       return { kind: 'ok', caller };
     },
   };
+}
+
+/**
+ * Why a signature did not match, as far as the request shows it. A client built without a project
+ * id (and without a region) sends the literal `{project_id}` and signs it differently than it sends
+ * it: the cloud answers a bad signature, and the detail says what to fix instead.
+ */
+function mismatchReason(path: string): string {
+  if (/\{project_id\}|%7Bproject_id%7D/i.test(path)) {
+    return 'the path holds a literal {project_id}: the client has no project id; give its credentials one (withProjectId), or build it with a region so that it asks IAM';
+  }
+  return 'signature differs from the one computed with the SK';
 }
 
 /** `X-Auth-Token`, issued by the token route or listed in the fixtures. */

@@ -54,10 +54,15 @@ export class HuaweiIdentities {
     return this.keys.get(ak);
   }
 
-  /** A user by domain name or id; undefined unless the password is right. */
-  login(domain: string, userName: string, password: string): HuaweiPrincipal | undefined {
+  /** A user by domain name or id and password; otherwise why not (for the log: the answer is the same for every reason). */
+  login(domain: string, userName: string, password: string): { principal: HuaweiPrincipal } | { refused: string } {
     const entry = this.users.get(userKey(domain, userName));
-    return entry && entry.password !== undefined && sameSecret(entry.password, password) ? entry.principal : undefined;
+    if (!entry) {
+      const known = [...this.users.keys()].some((key) => key.startsWith(`${domain}\u0000`));
+      return { refused: known ? `domain ${JSON.stringify(domain)} has no user ${JSON.stringify(userName)}` : `no domain ${JSON.stringify(domain)} (by name or id) in the fixtures` };
+    }
+    if (entry.password === undefined) return { refused: `user ${JSON.stringify(userName)} of domain ${JSON.stringify(domain)} has no password in the fixtures` };
+    return sameSecret(entry.password, password) ? { principal: entry.principal } : { refused: `wrong password for user ${JSON.stringify(userName)} of domain ${JSON.stringify(domain)}` };
   }
 
   user(domain: string, userName: string): HuaweiPrincipal | undefined {

@@ -20,13 +20,20 @@ const tokenRequest = z.object({
 /** Password method, project scope; the token goes in X-Subject-Token and lives 24 hours. */
 export function createToken(body: unknown, identities: HuaweiIdentities, tokens: TokenStore, now: number): KeystoneResult {
   const parsed = tokenRequest.safeParse(body);
-  if (!parsed.success) return keystoneError(400, 'Bad Request', `The request body is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    return keystoneError(400, 'Bad Request', `The request body is invalid: ${issues}`, issues);
+  }
   const user = parsed.data.auth.identity.password.user;
-  const principal = identities.login(user.domain.id ?? user.domain.name!, user.name, user.password);
-  if (!principal) return keystoneError(401, 'Unauthorized', 'The username or password is wrong.');
+  const login = identities.login(user.domain.id ?? user.domain.name!, user.name, user.password);
+  if ('refused' in login) return keystoneError(401, 'Unauthorized', 'The username or password is wrong.', login.refused);
+  const principal = login.principal;
   const scope = parsed.data.auth.scope.project;
   const project = scope.id !== undefined ? identities.project(scope.id) : identities.projectByName(principal.domainId, scope.name!);
-  if (!project || !principal.projects.has(project.id)) return keystoneError(401, 'Unauthorized', 'The project does not exist or does not belong to the user\'s account.');
+  if (!project || !principal.projects.has(project.id)) {
+    const asked = JSON.stringify(scope.id ?? scope.name);
+    return keystoneError(401, 'Unauthorized', 'The project does not exist or does not belong to the user\'s account.', project ? `project ${asked} belongs to another account` : `no project ${asked} in the fixtures`);
+  }
   const { token, issued } = tokens.issue(principal, project.id, now);
   const domainRef = { id: principal.domainId, name: principal.domainName };
   return {

@@ -6,10 +6,12 @@ export interface KeystoneResult {
   readonly status: number;
   readonly body: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Why a request was refused, for the log, the journal and x-emulator-error-detail. */
+  readonly detail?: string;
 }
 
 /** Keystone's error body, which IAM keeps: `{"error":{"code","title","message"}}`. */
-export const keystoneError = (status: 400 | 401 | 403 | 404, title: string, message: string): KeystoneResult => ({ status, body: { error: { code: status, title, message } } });
+export const keystoneError = (status: 400 | 401 | 403 | 404, title: string, message: string, detail = message): KeystoneResult => ({ status, body: { error: { code: status, title, message } }, detail });
 
 export interface KeystoneContext {
   readonly identities: HuaweiIdentities;

@@ -18,6 +18,7 @@ const toDbUser = (user: DbUserRecord) => ({ db_user_id: user.id, db_username: us
 /** Checks the credentials by logging in, then stores them (the password sealed); answers the account's id. */
 export const registerDbUser: HuaweiOperation = {
   name: 'RegisterDbUser',
+  realServer: 'logs in to check the account',
   method: 'POST',
   path: INSTANCE_DB_USERS,
   iamAction: 'das:clouddba:registerDbUser',
@@ -36,6 +37,7 @@ export const registerDbUser: HuaweiOperation = {
 
 export const listDbUsers: HuaweiOperation = {
   name: 'ListDbUsers',
+  realServer: 'none',
   method: 'GET',
   path: INSTANCE_DB_USERS,
   iamAction: 'das:clouddba:listDbUser',
@@ -53,6 +55,7 @@ export const listDbUsers: HuaweiOperation = {
 
 export const showDbUser: HuaweiOperation = {
   name: 'ShowDbUser',
+  realServer: 'none',
   method: 'GET',
   path: ONE_DB_USER,
   iamAction: 'das:clouddba:listDbUser',
@@ -65,6 +68,7 @@ export const showDbUser: HuaweiOperation = {
 /** Replaces name and password, after logging in with the new ones. */
 export const updateDbUser: HuaweiOperation = {
   name: 'UpdateDbUser',
+  realServer: 'logs in to check the account',
   method: 'PUT',
   path: ONE_DB_USER,
   iamAction: 'das:clouddba:updateDbUser',
@@ -82,6 +86,7 @@ export const updateDbUser: HuaweiOperation = {
 
 export const deleteDbUser: HuaweiOperation = {
   name: 'DeleteDbUser',
+  realServer: 'none',
   method: 'DELETE',
   path: ONE_DB_USER,
   iamAction: 'das:clouddba:deleteDbUser',

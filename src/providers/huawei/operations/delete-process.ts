@@ -3,11 +3,18 @@ import { huaweiErrors } from '../errors.js';
 import type { HuaweiOperation } from './operation.js';
 import { instanceOf, objectBody, parseWith, registeredUser } from './validation.js';
 
+/**
+ * The most `process_ids` one DeleteProcess may name. The API reference states no maximum
+ * (spec/huawei-das.md); a kill of more sessions than this names none and filters by user or
+ * database (or kills all). Checked on the raw array, before any id is validated.
+ */
+export const MAX_PROCESS_IDS = 1000;
+
 const processId = z.string().regex(/^\d{1,10}$/, 'process_ids entries are integer strings').refine((id) => Number(id) <= 2 ** 31 - 1, 'process_ids entries are at most 2^31-1');
 
 const body = z
   .object({
-    process_ids: z.array(processId).optional(),
+    process_ids: z.array(processId).max(MAX_PROCESS_IDS, `process_ids names more than ${MAX_PROCESS_IDS} processes, the most the emulator accepts`).optional(),
     user: z.string().optional(),
     database: z.string().optional(),
   })
@@ -19,12 +26,16 @@ const body = z
  */
 export const deleteProcess: HuaweiOperation = {
   name: 'DeleteProcess',
+  realServer: 'kills sessions',
   method: 'DELETE',
   path: '/v3/{project_id}/instances/{instance_id}/process',
   iamAction: 'das:clouddba:deleteProcess',
   async handle(context) {
     const instance = instanceOf(context);
     const raw = objectBody(context);
+    if (Array.isArray(raw.process_ids) && raw.process_ids.length > MAX_PROCESS_IDS) {
+      throw huaweiErrors.invalidParameter(`process_ids names ${raw.process_ids.length} processes, more than the ${MAX_PROCESS_IDS} the emulator accepts`);
+    }
     const user = registeredUser(context, instance, raw.db_user_id);
     const filters = parseWith(body, raw);
     const account = context.registry.credentials(user);
@@ -37,6 +48,7 @@ export const deleteProcess: HuaweiOperation = {
       sessionIds: (filters.process_ids ?? []).map((id) => BigInt(id)),
       ignoredUsers: [],
       filter: { user: filters.user, database: filters.database },
+      settledOnAnswer: true,
     });
     // The cloud answers once the kills are issued and done (or the kill timeout passed).
     const tasks = await settled;

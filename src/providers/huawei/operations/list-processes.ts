@@ -20,6 +20,7 @@ function toProcess(s: Session) {
 /** What the registered account can see in MySQL, filtered (exact match) and paginated. */
 export const listProcesses: HuaweiOperation = {
   name: 'ListProcesses',
+  realServer: 'lists sessions',
   method: 'GET',
   path: '/v3/{project_id}/instances/{instance_id}/processes',
   iamAction: 'das:clouddba:showCloudDBAInfo',

@@ -1,5 +1,6 @@
 import type { DbUserRegistry } from '../../../engine/db-user-registry.js';
 import type { KillEngine } from '../../../engine/kill-engine.js';
+import type { RealServerUse } from '../../operation-info.js';
 import type { HuaweiIdentities } from '../auth/identities.js';
 
 export interface HuaweiOperationContext {
@@ -28,5 +29,6 @@ export interface HuaweiOperation {
   /** Route template as the SDK writes it, e.g. `/v3/{project_id}/instances/{instance_id}/process`. */
   readonly path: string;
   readonly iamAction: string;
+  readonly realServer: RealServerUse;
   handle(context: HuaweiOperationContext): Promise<HuaweiResult>;
 }

@@ -3,6 +3,7 @@ import type { HuaweiOperation } from './operation.js';
 /** The `cloudDba` quota: instances of the project with registered DB users, out of the fixture's quota. */
 export const showQuotas: HuaweiOperation = {
   name: 'ShowQuotas',
+  realServer: 'none',
   method: 'GET',
   path: '/v3/{project_id}/quotas',
   iamAction: 'das:clouddba:showQuotas',

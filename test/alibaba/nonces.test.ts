@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NonceCache } from '../../src/providers/alibaba/auth/nonce-cache.js';
+import { openDatabase } from '../../src/store/database.js';
+import { UsedNonceStore } from '../../src/store/nonces.js';
+import { capture, replay } from '../captures/captures.js';
+import { startTestEmulator } from '../support/emulator.js';
+
+const WINDOW = 15 * 60 * 1000;
+
+describe('signature nonces', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'das-emulator-nonces-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a request replayed after a restart on the same data file is refused as a reused nonce', async () => {
+    const c = capture('ali-go-v3-get-sessions-start');
+    const clock = Date.parse(c.recorded_at);
+    const data = join(dir, 'restart.db');
+    const first = await startTestEmulator({ data }, { now: () => clock });
+    expect((await replay(first.url, c)).status).toBe(200);
+    await first.stop();
+    const second = await startTestEmulator({ data }, { now: () => clock + 60_000 });
+    try {
+      const again = await replay(second.url, c);
+      expect(again.status).toBe(400);
+      expect(again.json()).toMatchObject({ Code: 'SignatureNonceUsed', Message: 'Specified signature nonce was used already.' });
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('holds a bounded number in memory at any rate, and still refuses every one it wrote out', () => {
+    const db = openDatabase(':memory:');
+    const now = 1_000_000;
+    const cache = new NonceCache(WINDOW, new UsedNonceStore(db), () => now);
+    let peak = 0;
+    for (let i = 0; i < 20_000; i++) {
+      expect(cache.remember('ak', `nonce-${i}`, now)).toBe(true);
+      peak = Math.max(peak, cache.pendingCount);
+    }
+    expect(peak).toBeLessThanOrEqual(4096);
+    for (let i = 0; i < 20_000; i += 997) expect(cache.remember('ak', `nonce-${i}`, now + 1000)).toBe(false);
+    // The same nonce under another AccessKey is another nonce.
+    expect(cache.remember('other-ak', 'nonce-0', now)).toBe(true);
+    db.close();
+  });
+
+  it('is usable again once its 15-minute window has passed, and the store forgets it', () => {
+    const db = openDatabase(':memory:');
+    let now = 5_000_000;
+    const cache = new NonceCache(WINDOW, new UsedNonceStore(db), () => now);
+    expect(cache.remember('ak', 'n1', now)).toBe(true);
+    cache.flush();
+    now += WINDOW - 1;
+    expect(cache.remember('ak', 'n1', now)).toBe(false);
+    now += 1;
+    expect(cache.remember('ak', 'n1', now)).toBe(true);
+    now += WINDOW;
+    cache.flush();
+    expect((db.prepare('SELECT COUNT(*) AS n FROM used_nonces').get() as { n: number }).n).toBe(0);
+    db.close();
+  });
+});
