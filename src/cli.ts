@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError, configFromCli, USAGE } from './config.js';
+import { ConfigError, configFromCli, StartupError, USAGE } from './config.js';
 import { startEmulatorServer } from './emulator.js';
 import { FixtureError } from './fixtures/load.js';
 
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   const known = error instanceof ConfigError || error instanceof FixtureError;
   process.stderr.write(`das-emulator: ${known || !(error instanceof Error) ? String((error as Error).message ?? error) : error.stack}\n`);
-  if (error instanceof ConfigError) process.stderr.write('run das-emulator --help for the options\n');
+  // A StartupError names its option already: the --help hint would only add a second line.
+  if (error instanceof ConfigError && !(error instanceof StartupError)) process.stderr.write('run das-emulator --help for the options\n');
   process.exit(2);
 });

@@ -79,7 +79,21 @@ const OPTIONS = {
 } as const satisfies Record<keyof EmulatorConfig, { flag: string | undefined; env: string }>;
 
 export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+  override readonly name: string = 'ConfigError';
+}
+
+/**
+ * The configuration is well-formed but the machine refuses it (a port in use, a data path that is a
+ * folder ...). Its message is one line naming the option; the CLI prints it without the --help hint.
+ */
+export class StartupError extends ConfigError {
+  override readonly name = 'StartupError';
+}
+
+/** How messages name an option: its flag and env twin, e.g. `--port / DAS_EMULATOR_PORT`. */
+export function optionLabel(key: keyof EmulatorConfig): string {
+  const { flag, env } = OPTIONS[key];
+  return flag ? `--${flag} / ${env}` : env;
 }
 
 export const USAGE = `Usage: das-emulator [options]
@@ -87,6 +101,7 @@ export const USAGE = `Usage: das-emulator [options]
   --port <n>          port to listen on; 0 picks a free port   (DAS_EMULATOR_PORT, default 9327)
   --host <addr>       address to bind                          (DAS_EMULATOR_HOST, default 127.0.0.1)
   --data <file>       SQLite data file, or :memory:            (DAS_EMULATOR_DATA, default ./.das-emulator/emulator.db)
+                      one emulator per file: <file>.lock names the one running on it
   --fixtures <file>   fixture document                         (DAS_EMULATOR_FIXTURES, default fixtures/default.json)
   --auth <mode>       enforce | log | off                      (DAS_EMULATOR_AUTH, default enforce)
   --log-level <lvl>   debug | info | warn | error | silent     (DAS_EMULATOR_LOG_LEVEL, default info)

@@ -5,7 +5,7 @@ import { welcomeRoute } from './admin/welcome.js';
 import { MysqlBackend } from './backends/mysql.js';
 import { RoutingBackend } from './backends/routing.js';
 import { SimulatedBackend, type SimulatedDbAccount } from './backends/simulated.js';
-import { ConfigError, type EmulatorConfig } from './config.js';
+import type { EmulatorConfig } from './config.js';
 import { DbUserRegistry } from './engine/db-user-registry.js';
 import { Catalog } from './engine/catalog.js';
 import { KillEngine } from './engine/kill-engine.js';
@@ -27,14 +27,15 @@ import { HuaweiIdentities } from './providers/huawei/auth/identities.js';
 import { TokenStore } from './providers/huawei/auth/tokens.js';
 import { HUAWEI_ERROR_CODES } from './providers/huawei/errors.js';
 import { huaweiGatewayRejection, HUAWEI_OPERATIONS, huaweiNotFound, huaweiOperationInfo, huaweiRouter } from './providers/huawei/router.js';
-import { loadSecretKey, SecretBox } from './secrets.js';
 import { DbUserStore } from './store/db-users.js';
-import { countSeededRun, openDatabase } from './store/database.js';
+import { countSeededRun } from './store/database.js';
 import { UsedNonceStore } from './store/nonces.js';
 import { SessionListingStore } from './store/session-listings.js';
 import { SessionStore } from './store/sessions.js';
 import { TaskStore } from './store/tasks.js';
 import { VERSION } from './package.js';
+import { openStore, type OpenStore } from './startup/open-store.js';
+import { listenError } from './startup/listen-error.js';
 
 export interface EmulatorHooks {
   /** The clock every layer reads (tests replay signed requests at their recorded time). */
@@ -60,16 +61,23 @@ const SHUTDOWN_GRACE_MS = 5_000;
 
 /** The composition root: config -> store -> fixtures -> backend -> engine -> adapters -> HTTP. */
 export async function startEmulatorServer(config: EmulatorConfig, hooks: EmulatorHooks = {}): Promise<RunningEmulator> {
+  const fixtures = loadFixtureFile(config.fixtures);
+  const store = openStore(config);
+  try {
+    return await compose(config, hooks, fixtures, store);
+  } catch (error) {
+    // Whatever failed after the store opened, the data file is closed and its lock given up.
+    store.close();
+    throw error;
+  }
+}
+
+/** Everything after the store: fixtures -> backend -> engine -> adapters -> HTTP, then listening. */
+async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: FixtureDocument, store: OpenStore): Promise<RunningEmulator> {
   const now = hooks.now ?? Date.now;
   const log = createLogger(config.logLevel, hooks.logSink, config.logFormat);
-  let fixtures = loadFixtureFile(config.fixtures);
-  let secrets: SecretBox;
-  try {
-    secrets = new SecretBox(loadSecretKey({ dataPath: config.data, envKey: config.secretKey }));
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
-  const db = openDatabase(config.data);
+  let fixtures = loaded;
+  const { db, secrets } = store;
   // A seeded run on a fresh store repeats exactly; a restart on the same file continues with
   // another stream, so its ids never collide with the stored ones.
   const seededRunsBefore = config.seed === undefined ? 0 : countSeededRun(db);
@@ -113,7 +121,12 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
     ids.fork('faults'),
   );
   const journal = new Journal(config.journalSize);
-  const control = new ControlPlane({ catalog, engine, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
+  const liveNodesOf = (document: FixtureDocument) => {
+    const next = new Catalog(document, { defaultServer: config.mysqlUrl });
+    return (node: NodeRef) => next.serverOf(node) !== undefined;
+  };
+  const atomically = <T>(work: () => T): T => db.transaction(work)();
+  const control = new ControlPlane({ catalog, engine, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, liveNodesOf, atomically, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
   let stopped = false;
   const reset = () => {
     if (stopped) throw new Error('this emulator has stopped: reset() needs a running one');
@@ -152,8 +165,7 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
       resolve();
     });
   }).catch((error: unknown) => {
-    db.close();
-    throw error;
+    throw listenError(error, config);
   });
   const port = (server.address() as AddressInfo).port;
 
@@ -175,7 +187,7 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
       const finished = engine.finishRunningTasks();
       if (finished > 0) log.info('finished running tasks on shutdown', { tasks: finished });
       nonces.flush();
-      db.close();
+      store.close();
     })());
 
   return { url: `http://${urlHost}:${port}`, host: config.host, port, config, reset, stop };

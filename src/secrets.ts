@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -28,6 +28,14 @@ export class SecretBox {
     const cipher = createCipheriv(ALGORITHM, this.#key, iv, { authTagLength: TAG_BYTES });
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return VERSION + Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64url');
+  }
+
+  /**
+   * A fingerprint of the key, stored beside sealed values so a restart can tell at once whether it
+   * has the key that sealed them: an HMAC of a constant, which reveals nothing about the key.
+   */
+  keyCheck(): string {
+    return createHmac('sha256', this.#key).update('das-emulator secret key check v1').digest('base64url');
   }
 
   /** Decrypts a value sealed by `seal` with the same key; throws when it was altered or sealed with another key. */

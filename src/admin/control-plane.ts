@@ -36,6 +36,10 @@ export interface ControlPlaneOptions {
   readonly journal: Journal;
   /** Makes a fixture document the loaded one: every fixture-derived part (keys, identities, tokens, catalog) follows. */
   readonly applyFixtures: (fixtures: FixtureDocument) => void;
+  /** Which nodes of a (not yet applied) document are bound to a real server, so have nothing to seed. */
+  readonly liveNodesOf: (fixtures: FixtureDocument) => (node: NodeRef) => boolean;
+  /** Runs store work in one transaction: if any step throws, none of it stays. */
+  readonly atomically: <T>(work: () => T) => T;
   readonly fixtures: () => FixtureDocument;
   /** Back to the fixtures' tokens: tokens issued at run time stop working. */
   readonly forgetIssuedTokens: () => void;
@@ -56,30 +60,51 @@ export class ControlPlane {
 
   /** Everything (or one instance) back to the loaded fixtures. Never kills on a real server. */
   reset(instanceId?: string): void {
-    const { sessions, tasks, listings, dbUsers, faults, journal, catalog, now } = this.options;
+    const { catalog, atomically } = this.options;
     if (instanceId !== undefined) this.instance(instanceId);
     const live = (node: NodeRef) => catalog.serverOf(node) !== undefined;
-    if (instanceId === undefined) {
-      journal.clear();
-      faults.remove();
-      this.options.forgetIssuedTokens();
-    } else {
-      faults.remove({ instanceId });
-    }
-    tasks.clear(instanceId);
-    listings.clear(instanceId);
-    dbUsers.clear(instanceId);
-    seedSessions(sessions, this.options.fixtures(), { now: now(), force: true, skip: live, ...(instanceId !== undefined ? { instanceId } : {}) });
+    atomically(() => this.resetStore(this.options.fixtures(), live, instanceId));
+    this.resetMemory(instanceId);
   }
 
-  /** Makes another fixture document the loaded one, then resets everything to it. */
+  /**
+   * Makes another fixture document the loaded one, then resets everything to it. The store changes
+   * come first, in one transaction, and the in-memory parts only after it committed: a document
+   * the store refuses leaves the emulator exactly as it was.
+   */
   loadFixtures(fixtures: FixtureDocument): void {
     // A kill on a real server reads its binding as it goes: swapping the bindings under it could kill on another server.
     if (this.options.engine.killsInFlight) throw new ControlError('conflict', 'a kill is running on a real server; load fixtures once it has finished');
-    const previous = this.options.catalog.all().map((i) => i.id);
+    const { catalog, sessions, atomically } = this.options;
+    const instances = new Set([...catalog.all().map((i) => i.id), ...fixtures.instances.map((i) => i.id)]);
+    const live = this.options.liveNodesOf(fixtures);
+    atomically(() => {
+      for (const id of instances) sessions.clearInstance(id);
+      this.resetStore(fixtures, live);
+    });
     this.options.applyFixtures(fixtures);
-    for (const id of new Set([...previous, ...this.options.catalog.all().map((i) => i.id)])) this.options.sessions.clearInstance(id);
-    this.reset();
+    this.resetMemory();
+  }
+
+  /** The stored half of a reset: tasks, listings, DB users and simulated sessions. */
+  private resetStore(fixtures: FixtureDocument, live: (node: NodeRef) => boolean, instanceId?: string): void {
+    const { sessions, tasks, listings, dbUsers, now } = this.options;
+    tasks.clear(instanceId);
+    listings.clear(instanceId);
+    dbUsers.clear(instanceId);
+    seedSessions(sessions, fixtures, { now: now(), force: true, skip: live, ...(instanceId !== undefined ? { instanceId } : {}) });
+  }
+
+  /** The in-memory half of a reset: fault rules, and for a full reset the journal and issued tokens. */
+  private resetMemory(instanceId?: string): void {
+    const { faults, journal } = this.options;
+    if (instanceId !== undefined) {
+      faults.remove({ instanceId });
+      return;
+    }
+    journal.clear();
+    faults.remove();
+    this.options.forgetIssuedTokens();
   }
 
   /** Instances with their nodes and sessions (a bound node's live listing), tasks and registered DB users. */

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SessionStore } from '../../src/store/sessions.js';
 import type { RunningEmulator } from '../../src/emulator.js';
 import { VERSION } from '../../src/package.js';
 import { dasClient, type DasClient } from '../alibaba/clients.js';
@@ -477,6 +478,54 @@ describe('control API', () => {
       expectControlError(await api.post('/fixtures', '{"instances": ['), 400, 'invalid_request', 'the body is not JSON');
       expect(await api.sessionIds(RDS)).toEqual(RDS_IDS.filter((id) => id !== 101));
       expect((await api.state()).tasks).toHaveLength(1);
+    });
+
+    it('leaves everything as it was when the store fails half-way through a load (one transaction, memory after commit)', async () => {
+      await alibabaKill(alibaba, RDS, [101]);
+      const before = await api.state();
+      // Fail the second node's seeding: the first node's sessions were already replaced by then.
+      let calls = 0;
+      const replace = SessionStore.prototype.replace;
+      const spy = vi.spyOn(SessionStore.prototype, 'replace').mockImplementation(function (this: SessionStore, ...args) {
+        if (++calls === 2) throw new Error('disk full (simulated)');
+        return replace.apply(this, args);
+      });
+      try {
+        expectControlError(await api.post('/fixtures', withExtraInstance()), 500, 'internal_error');
+      } finally {
+        spy.mockRestore();
+      }
+      const after = await api.state();
+      expect(after.instances.map((i) => i.id)).toEqual(before.instances.map((i) => i.id));
+      expect(after.tasks).toEqual(before.tasks);
+      expect(await api.sessionIds(RDS)).toEqual(RDS_IDS.filter((id) => id !== 101));
+      expect(await api.sessionIds(HUAWEI_INSTANCE)).toEqual(HUAWEI_IDS);
+      expect((await api.post('/reset')).status).toBe(200);
+      expect(await api.sessionIds(RDS)).toEqual(RDS_IDS);
+    });
+
+    it.each([
+      ['a session id listed twice on an instance', (d: any) => d.instances[0].sessions.push({ id: 103, user: 'app' }), 'instances.0.sessions.8.id: session id 103 is listed twice'],
+      ['a session id listed twice on a node', (d: any) => d.instances[1].nodes[1].sessions.push({ id: 301, user: 'app' }), 'instances.1.nodes.1.sessions.4.id: session id 301 is listed twice'],
+      ['two primary nodes in one cluster', (d: any) => (d.instances[1].nodes[1].role = 'primary'), 'instances.1.nodes.1.role: a cluster has one primary node'],
+      ['a DB account listed twice on an instance', (d: any) => d.instances[3].dbAccounts.push({ user: 'app', password: 'x' }), 'instances.3.dbAccounts.3.user: DB account "app" is listed twice'],
+    ])('refuses %s with 400 naming the path, and leaves state, sessions and reset as they were', async (_what, spoil, expected) => {
+      await alibabaKill(alibaba, RDS, [101]);
+      await api.addFault({ provider: 'huawei', operation: 'ShowQuotas', latencyMs: 1 });
+      const before = await api.state();
+      const document = defaultFixtures();
+      spoil(document);
+      const message = expectControlError(await api.post('/fixtures', document), 400, 'invalid_request', /^invalid fixture document: /).error.message;
+      expect(message).toContain(expected);
+
+      const after = await api.state();
+      expect(after.instances.map((i) => i.id)).toEqual(before.instances.map((i) => i.id));
+      expect(after.tasks).toEqual(before.tasks);
+      expect(after.faults).toEqual(before.faults);
+      expect(await api.sessionIds(RDS)).toEqual(RDS_IDS.filter((id) => id !== 101));
+      expect((await api.post('/reset')).status).toBe(200);
+      expect(await api.sessionIds(RDS)).toEqual(RDS_IDS);
+      expect(await api.sessionIds(HUAWEI_INSTANCE)).toEqual(HUAWEI_IDS);
     });
   });
 

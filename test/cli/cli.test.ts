@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -167,6 +168,19 @@ describe('CLI process: bad configuration', () => {
     expectRefused(await runCli(['--port', '0', '--data', dataFile], { DAS_EMULATOR_FIXTURES: file }), 'instances.0.engine');
   });
 
+  it('refuses a fixtures file with a duplicate session id in one line naming its path, exit 2, no stack', async () => {
+    const dir = tempDir();
+    const fixtures = JSON.parse(readFileSync(join(process.cwd(), 'fixtures/default.json'), 'utf8'));
+    fixtures.instances[0].sessions.push({ id: fixtures.instances[0].sessions[0].id, user: 'app' });
+    const file = join(dir, 'duplicate-session.json');
+    writeFileSync(file, JSON.stringify(fixtures));
+    const result = await runCli([...isolated, '--fixtures', file]);
+    expectRefused(result, `instances.0.sessions.${fixtures.instances[0].sessions.length - 1}.id: session id`, file);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/SqliteError|\n\s+at /);
+  });
+
   it('refuses a fixtures file that is missing or not JSON', async () => {
     const dir = tempDir();
     const missing = join(dir, 'missing.json');
@@ -185,6 +199,56 @@ describe('CLI process: bad configuration', () => {
         expect(result.stdout).toContain(option);
       }
       expect(result.stdout).not.toMatch(/ready on/);
+    }
+  });
+});
+
+describe('CLI process: start-up failures are one stderr line naming the option, exit 2', () => {
+  const expectOneLine = (result: { code: number | null; stdout: string; stderr: string }, line: string | RegExp) => {
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines, result.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(typeof line === 'string' ? new RegExp(`^das-emulator: ${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) : line);
+  };
+
+  it('refuses a --data that is a folder, and creates nothing beside it', async () => {
+    const dir = tempDir();
+    expectOneLine(await runCli(['--port', '0', '--data', dir]), `--data / DAS_EMULATOR_DATA: ${dir} is a folder`);
+    expectOneLine(await runCli(['--port', '0'], { DAS_EMULATOR_DATA: dir }), `--data / DAS_EMULATOR_DATA: ${dir} is a folder`);
+    expect(existsSync(`${dir}.key`)).toBe(false);
+  });
+
+  it('refuses a --data below a regular file, where no folder can be made', async () => {
+    const file = join(tempDir(), 'plain.txt');
+    writeFileSync(file, 'not a folder');
+    expectOneLine(await runCli(['--port', '0', '--data', join(file, 'emulator.db')]), '--data / DAS_EMULATOR_DATA: ');
+  });
+
+  it('refuses a --data file that is not an SQLite database', async () => {
+    const file = join(tempDir(), 'notes.db');
+    writeFileSync(file, 'these are not the pages of an SQLite database, only some text long enough to be read as a header'.repeat(20));
+    expectOneLine(await runCli(['--port', '0', '--data', file]), `--data / DAS_EMULATOR_DATA: cannot open ${file}: `);
+  });
+
+  it('refuses a --host that does not resolve', async () => {
+    expectOneLine(await runCli([...isolated, '--host', 'das-emulator-test.invalid']), '--host / DAS_EMULATOR_HOST: "das-emulator-test.invalid" does not resolve');
+  });
+
+  it('refuses a --host that is not an address of this machine', async () => {
+    // 203.0.113.0/24 is TEST-NET-3 (RFC 5737): never assigned to a local interface.
+    expectOneLine(await runCli([...isolated, '--host', '203.0.113.7']), '--host / DAS_EMULATOR_HOST: "203.0.113.7" is not an address of this machine');
+  });
+
+  it('refuses a --port already in use, naming the port', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      expectOneLine(await runCli(['--data', ':memory:', '--port', String(port)]), `--port / DAS_EMULATOR_PORT: ${port} is already in use`);
+      expectOneLine(await runCli(['--data', ':memory:'], { DAS_EMULATOR_PORT: String(port) }), `--port / DAS_EMULATOR_PORT: ${port} is already in use`);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
     }
   });
 });
