@@ -1,4 +1,4 @@
-import { createServer, STATUS_CODES, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Logger } from '../log.js';
@@ -39,6 +39,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
   const headersTimeout = Math.min(options.headersTimeoutMs, options.requestTimeoutMs);
   const server = createServer({ headersTimeout, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 10))) }, listener);
   connectionCap(server, options.maxConnections, options.log);
+  lingeringClose(server);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
@@ -80,5 +81,35 @@ function connectionCap(server: Server, max: number, log: Logger): void {
       warned = true;
       log.warn('connection cap reached: closing connections that have sent nothing (or, if none, new ones)', { maxConnections: max });
     }
+  });
+}
+
+/** How long a connection answered before its body arrived keeps draining that body before it is cut. */
+const LINGER_MS = 2_000;
+
+/**
+ * A connection answered before its request body arrived (a body over the limit) would close with
+ * the rest of the body unread, and the kernel would then reset it, which can destroy the answer
+ * before the client reads it. Instead the server sends its answer and FIN, and drains (discards)
+ * what still arrives until the client closes or LINGER_MS passes: the "lingering close" of HTTP
+ * servers. Connections whose request was read in full close as Node closes them.
+ */
+function lingeringClose(server: Server): void {
+  const lastRequest = new WeakMap<Socket, IncomingMessage>();
+  server.prependListener('request', (request: IncomingMessage) => {
+    const socket = request.socket as Socket & { destroySoon?: () => void };
+    if (!lastRequest.has(socket) && typeof socket.destroySoon === 'function') {
+      const destroySoon = socket.destroySoon.bind(socket);
+      socket.destroySoon = () => {
+        if (lastRequest.get(socket)?.complete !== false) return destroySoon();
+        socket.end();
+        socket.on('data', () => {});
+        socket.resume();
+        const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+        socket.once('end', () => socket.destroy());
+        socket.once('close', () => clearTimeout(timer));
+      };
+    }
+    lastRequest.set(socket, request);
   });
 }
