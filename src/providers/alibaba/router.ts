@@ -8,7 +8,7 @@ import { EngineError } from '../../engine/errors.js';
 import { abortedResponse, BodyTooLargeError, readBody, RequestAbortedError } from '../../http/body.js';
 import { describeIssues } from '../../fixtures/load.js';
 import type { AppEnv, RequestAudit } from '../../http/context.js';
-import { redactParams } from '../../redact.js';
+import { boundedExplanation, redactParams } from '../../redact.js';
 import type { Logger } from '../../log.js';
 import { acs3Authenticator, rpcV1Authenticator, type Authenticator } from './auth/authenticators.js';
 import type { AccessKeyDirectory, AlibabaPrincipal } from './auth/credentials.js';
@@ -74,7 +74,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       }
       if (outcome.key) audit.caller = outcome.key.id;
       if (outcome.canonicalRequest) {
-        const explanation = { canonicalRequest: outcome.canonicalRequest, stringToSign: outcome.error.message.split('server string to sign is:')[1] };
+        const explanation = boundedExplanation(outcome.canonicalRequest, outcome.error.message.split('server string to sign is:')[1]);
         audit.explanation = explanation;
         options.log.debug('alibaba signature rejected', { code: outcome.error.code, ...explanation });
       }

@@ -8,7 +8,7 @@ import { abortedResponse, BodyTooLargeError, readBody, RequestAbortedError } fro
 import type { FaultRegistry } from '../../faults.js';
 import type { KillEngine } from '../../engine/kill-engine.js';
 import type { AppEnv, RequestAudit } from '../../http/context.js';
-import { redactParams } from '../../redact.js';
+import { boundedExplanation, redactParams } from '../../redact.js';
 import { headerSafe, jsonResponse } from '../../http/json.js';
 import type { Logger } from '../../log.js';
 import { akskAuthenticator, missingCredentials, tokenAuthenticator, type Caller, type HuaweiAuthenticator, type HuaweiRequest } from './auth/authenticators.js';
@@ -105,7 +105,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       audit.caller = outcome.caller?.name;
       if (outcome.kind === 'ok') return outcome.caller;
       if (outcome.canonicalRequest) {
-        audit.explanation = { canonicalRequest: outcome.canonicalRequest, stringToSign: outcome.stringToSign };
+        audit.explanation = boundedExplanation(outcome.canonicalRequest, outcome.stringToSign);
         options.log.debug('huawei signature rejected', audit.explanation);
       }
       if (options.auth === 'enforce') throw outcome.error;
