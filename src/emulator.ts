@@ -114,7 +114,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   const pruned = engine.applyRetention();
   if (pruned > 0) log.info('forgot tasks past the retention setting', { tasks: pruned });
   const dbUsers = new DbUserStore(db, secrets, ids.fork('db-users'));
-  const nonces = new NonceCache(AUTH_WINDOW_MS, new UsedNonceStore(db), now);
+  const nonces = new NonceCache(AUTH_WINDOW_MS, new UsedNonceStore(db), now, (error) => log.error('could not write used nonces; will retry', { reason: error.message }));
   const registry = new DbUserRegistry(dbUsers, engine, now);
   const faults = new FaultRegistry(
     { alibaba: { operations: ALIBABA_OPERATIONS, errorCodes: Object.keys(ALIBABA_ERRORS), throttling: injectedThrottling }, huawei: { operations: HUAWEI_OPERATIONS, errorCodes: HUAWEI_ERROR_CODES } },
@@ -183,11 +183,15 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
         server.closeIdleConnections();
       });
       stopped = true;
-      await engine.drain();
-      const finished = engine.finishRunningTasks();
-      if (finished > 0) log.info('finished running tasks on shutdown', { tasks: finished });
-      nonces.flush();
-      store.close();
+      try {
+        await engine.drain();
+        const finished = engine.finishRunningTasks();
+        if (finished > 0) log.info('finished running tasks on shutdown', { tasks: finished });
+        nonces.close();
+      } finally {
+        // The data file and its lock are released whatever went wrong before.
+        store.close();
+      }
     })());
 
   return { url: `http://${urlHost}:${port}`, host: config.host, port, config, reset, stop };

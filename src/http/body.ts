@@ -10,7 +10,8 @@ export class RequestAbortedError extends Error {
 /**
  * The body is over the route's limit: declared so by Content-Length, or counted so while it
  * arrived (a chunked body). Reading stopped there; the route answers its "too large" error and
- * the connection closes after the answer (see createApp), so the rest is never read.
+ * the connection closes after the answer (see createApp), draining what still arrives for a
+ * moment but never buffering it (see lingeringClose).
  */
 export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';

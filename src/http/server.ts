@@ -59,7 +59,8 @@ export function createHttpServer(options: HttpServerOptions): Server {
  * nothing cannot use up the process's descriptors (each is cut at the header limit anyway, but
  * many can arrive within it). Past the cap, the oldest connection that has not sent a byte yet
  * makes room for the new one: a health check or a real client still gets through. When every
- * connection is busy, the new one is closed instead.
+ * connection has sent something (busy, or idle between keep-alive requests), the new one is closed
+ * instead; keep-alive connections idle past Node's keep-alive timeout (5 s) close by themselves.
  */
 function connectionCap(server: Server, max: number, log: Logger): void {
   const open = new Set<Socket>();
@@ -71,12 +72,15 @@ function connectionCap(server: Server, max: number, log: Logger): void {
     // Sets iterate in insertion order: the first silent one is the oldest.
     let victim: Socket | undefined;
     for (const candidate of open) {
-      if (candidate !== socket && candidate.bytesRead === 0) {
+      // A victim destroyed earlier in the same burst may not have closed yet: skip it.
+      if (candidate !== socket && !candidate.destroyed && candidate.bytesRead === 0) {
         victim = candidate;
         break;
       }
     }
-    (victim ?? socket).destroy();
+    const closing = victim ?? socket;
+    closing.destroy();
+    open.delete(closing);
     if (!warned) {
       warned = true;
       log.warn('connection cap reached: closing connections that have sent nothing (or, if none, new ones)', { maxConnections: max });
@@ -101,7 +105,10 @@ function lingeringClose(server: Server): void {
     if (!lastRequest.has(socket) && typeof socket.destroySoon === 'function') {
       const destroySoon = socket.destroySoon.bind(socket);
       socket.destroySoon = () => {
-        if (lastRequest.get(socket)?.complete !== false) return destroySoon();
+        const request = lastRequest.get(socket);
+        if (request?.complete !== false) return destroySoon();
+        // The request was paused at its limit; its bytes go through the parser into it: let them flow away.
+        request.resume();
         socket.end();
         socket.on('data', () => {});
         socket.resume();

@@ -226,8 +226,8 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
         query: url.searchParams,
         json: parseJson,
         now,
+        recordTasks: (ids) => (audit.taskIds = [...ids]),
       });
-      if (result.taskIds) audit.taskIds = [...result.taskIds];
       return huaweiSuccess(requestId, result.body, result.status);
     } catch (error) {
       if (error instanceof RequestAbortedError) return abortedResponse(audit, error);

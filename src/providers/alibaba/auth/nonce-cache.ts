@@ -26,6 +26,7 @@ export class NonceCache {
     private readonly windowMs: number,
     private readonly store: UsedNonces,
     private readonly clock: () => number = Date.now,
+    private readonly onError: (error: Error) => void = () => {},
   ) {}
 
   /** Records the nonce; false when it was already used within the window. */
@@ -36,7 +37,7 @@ export class NonceCache {
     if ((pending && pending[1] > now) || (!pending && this.store.isUsed(digest, now))) return false;
     this.pending.set(key, [digest, now + this.windowMs]);
     if (this.pending.size >= MAX_PENDING) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS).unref();
+    else this.timer ??= setTimeout(() => this.flushInBackground(), FLUSH_EVERY_MS).unref();
     return true;
   }
 
@@ -45,11 +46,29 @@ export class NonceCache {
     return this.pending.size;
   }
 
+  /** Writes what is waiting and stops the timer; call before the store closes. */
+  close(): void {
+    this.flush();
+  }
+
+  /**
+   * The timer's flush: a write that fails (a full disk, an I/O error) must not end the process.
+   * The nonces stay pending and the next request or flush tries again.
+   */
+  private flushInBackground(): void {
+    try {
+      this.flush();
+    } catch (error) {
+      this.onError(error as Error);
+    }
+  }
+
   /** Writes the waiting nonces, and now and then forgets those whose window ended. */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.size > 0) {
+      // Cleared only once written: a failed write keeps them for the next try.
       this.store.addAll(this.pending.values());
       this.pending = new Map();
     }

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, getHashes } from 'node:crypto';
 import { canonicalQuery, percentEncode, type Param } from './percent-encode.js';
 
 /**
@@ -9,7 +9,9 @@ import { canonicalQuery, percentEncode, type Param } from './percent-encode.js';
 export const ACS3_ALGORITHMS = { 'ACS3-HMAC-SHA256': 'sha256', 'ACS3-HMAC-SM3': 'sm3' } as const;
 export type Acs3Algorithm = keyof typeof ACS3_ALGORITHMS;
 export const DEFAULT_ACS3_ALGORITHM: Acs3Algorithm = 'ACS3-HMAC-SHA256';
-export const isAcs3Algorithm = (name: string): name is Acs3Algorithm => Object.hasOwn(ACS3_ALGORITHMS, name);
+/** A Node built against an OpenSSL without SM3 cannot verify ACS3-HMAC-SM3: it is then unsupported, not a 500. */
+const HASHES = new Set(getHashes());
+export const isAcs3Algorithm = (name: string): name is Acs3Algorithm => Object.hasOwn(ACS3_ALGORITHMS, name) && HASHES.has(ACS3_ALGORITHMS[name as Acs3Algorithm]);
 
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 

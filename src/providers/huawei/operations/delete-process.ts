@@ -52,10 +52,11 @@ export const deleteProcess: HuaweiOperation = {
     });
     // The cloud answers once the kills are issued and done (or the kill timeout passed).
     const tasks = await settled;
+    context.recordTasks(tasks.map((t) => t.id));
     const rejected = tasks.find((t) => t.failure?.kind === 'bad_account');
     if (rejected) throw huaweiErrors.authenticationFailed(rejected.failure!.message);
     const failed = tasks.find((t) => t.failure);
     if (failed) throw huaweiErrors.internalError(`kill task ${failed.id} could not reach instance ${instance.id}: ${failed.failure!.message}`);
-    return { body: {}, taskIds: tasks.map((t) => t.id) };
+    return { body: {} };
   },
 };

@@ -15,13 +15,13 @@ export interface HuaweiOperationContext {
   /** The body parsed as JSON; throws DAS.200100 when it is not JSON. */
   json(): unknown;
   readonly now: number;
+  /** Tells the journal which kill tasks the request created (also when it then fails). */
+  recordTasks(taskIds: readonly string[]): void;
 }
 
 export interface HuaweiResult {
   readonly status?: number;
   readonly body: unknown;
-  /** Kill tasks the request created, for the journal. */
-  readonly taskIds?: readonly string[];
 }
 
 /** Every operation has the same shape: its SDK name, route, IAM action and a handler. */
