@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -51,6 +52,15 @@ describe('data file: one emulator at a time', () => {
     await first.waitReady();
     expect(await first.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
     expect(existsSync(`${data}.lock`)).toBe(true);
+    await resources.cli(['--port', '0', '--data', data]).waitReady();
+  });
+
+  it('takes over a lock a crashed emulator of another container left on a shared volume', async () => {
+    const data = join(resources.tempDir(), 'e.db');
+    // What a container killed by the OOM killer leaves: a lock naming a host that no longer exists, held by nobody.
+    const left = new Database(`${data}.lock`);
+    left.exec("CREATE TABLE holder (pid INTEGER NOT NULL, host TEXT NOT NULL, since TEXT NOT NULL); INSERT INTO holder VALUES (1, 'f3a9c2e1b7d4', '2026-12-01T00:00:00.000Z')");
+    left.close();
     await resources.cli(['--port', '0', '--data', data]).waitReady();
   });
 
