@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator.js';
+import { computeV3, sha256Hex } from '../../src/providers/alibaba/auth/signature-v3.js';
 import { startTestEmulator } from '../support/emulator.js';
 import { rawRequest } from '../support/http.js';
 import { alibabaV1Vectors, alibabaV3Vectors } from '../vectors/vectors.js';
@@ -207,5 +208,50 @@ describe('auth modes', () => {
         await emulator.stop();
       }
     }
+  });
+});
+
+describe('Alibaba V3: what decides how parameters are read is signed', () => {
+  let emulator: RunningEmulator;
+  beforeAll(async () => {
+    emulator = await startTestEmulator();
+  });
+  afterAll(() => emulator.stop());
+
+  /** A V3 CreateKill whose parameters travel in a form body, signed over the given headers. */
+  const signedFormRequest = (nonce: string, signContentType: boolean) => {
+    const body = new URLSearchParams({ InstanceId: 'rm-emulator0001', DbUser: 'dbadmin', DbUserPassword: 'Dbadmin#2026', KillAllSessions: 'true', IgnoredUsers: '["app"]' }).toString();
+    const headers: Record<string, string> = {
+      host: new URL(emulator.url).host,
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-acs-action': 'CreateKillInstanceSessionTask',
+      'x-acs-version': '2020-01-16',
+      'x-acs-date': new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      'x-acs-signature-nonce': nonce,
+      'x-acs-content-sha256': sha256Hex(body),
+    };
+    const signedHeaders = Object.keys(headers).filter((h) => signContentType || h !== 'content-type').sort();
+    const { signature } = computeV3({ method: 'POST', path: '/', query: [], header: (n) => (headers[n] === undefined ? [] : [headers[n]!]), signedHeaders, hashedPayload: headers['x-acs-content-sha256']! }, 'testAccessKeySecret');
+    return { body, headers: { ...headers, authorization: `ACS3-HMAC-SHA256 Credential=testAccessKeyId,SignedHeaders=${signedHeaders.join(';')},Signature=${signature}` } };
+  };
+
+  it('refuses a body whose content-type is not signed: switching it would drop IgnoredUsers from a signed body', async () => {
+    const { body, headers } = signedFormRequest('nonce-ct-1', false);
+    const switched = await rawRequest(emulator.url, { method: 'POST', path: '/', headers: { ...headers, 'content-type': 'text/plain' }, body });
+    expect([switched.status, switched.json().Code]).toEqual([400, 'IncompleteSignature']);
+    expect(switched.headers['x-emulator-error-detail']).toBe('a V3 request with a body must sign content-type, which decides how the body is read');
+    const sessions = await rawRequest(emulator.url, { path: '/_emulator/instances/rm-emulator0001/sessions' });
+    expect(sessions.json().sessions.map((s: { id: number }) => s.id)).toContain(101);
+  });
+
+  it('accepts the same body with content-type signed, and refuses it once content-type is switched', async () => {
+    const signed = signedFormRequest('nonce-ct-2', true);
+    const switched = await rawRequest(emulator.url, { method: 'POST', path: '/', headers: { ...signed.headers, 'content-type': 'text/plain' }, body: signed.body });
+    expect([switched.status, switched.json().Code]).toEqual([400, 'SignatureDoesNotMatch']);
+    const honest = await rawRequest(emulator.url, { method: 'POST', path: '/', headers: signed.headers, body: signed.body });
+    expect(honest.status).toBe(200);
+    // IgnoredUsers was read from the signed body: app's sessions survive a kill-all.
+    const sessions = await rawRequest(emulator.url, { path: '/_emulator/instances/rm-emulator0001/sessions' });
+    expect(sessions.json().sessions.filter((s: { user: string }) => s.user === 'app').length).toBeGreaterThan(0);
   });
 });

@@ -76,6 +76,11 @@ export function acs3Authenticator(deps: AuthenticatorDeps): Authenticator {
       const signed = new Set(auth.signedHeaders.map((h) => h.toLowerCase()));
       const missing = REQUIRED_SIGNED_HEADERS.filter((h) => !signed.has(h) || request.header(h).length === 0);
       if (missing.length > 0) return { kind: 'reject', error: alibabaErrors.incompleteSignature(`headers not sent or not signed: ${missing.join(', ')}`) };
+      // Content-Type decides whether a body's form parameters are read at all: unsigned, it would let
+      // anyone drop (or add) parameters of a signed body. The clients sign every header they send.
+      if (request.body.length > 0 && !signed.has('content-type')) {
+        return { kind: 'reject', error: alibabaErrors.incompleteSignature('a V3 request with a body must sign content-type, which decides how the body is read') };
+      }
       const key = lookUp(deps, auth.accessKeyId);
       if (!('secret' in key)) return { kind: 'reject', error: key };
       const timeError = checkTime(deps, 'x-acs-date', request.header('x-acs-date')[0]!, now);
