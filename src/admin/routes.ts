@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { BackendError } from '../backends/session-backend.js';
@@ -8,6 +7,7 @@ import { describeIssues, FixtureError, parseFixtures } from '../fixtures/load.js
 import { abortedResponse, BodyTooLargeError, readBody, RequestAbortedError } from '../http/body.js';
 import type { AppEnv } from '../http/context.js';
 import { jsonResponse } from '../http/json.js';
+import { sameSecret } from '../same-secret.js';
 import type { Journal } from '../journal.js';
 import type { Logger } from '../log.js';
 import type { OperationInfo } from '../providers/operation-info.js';
@@ -69,9 +69,7 @@ async function jsonBody(c: Context<AppEnv>, { optional = false, limit = MAX_CONT
 
 const bearerMatches = (header: string | undefined, token: string): boolean => {
   // Authentication schemes are case-insensitive (RFC 9110 §11.1).
-  const given = Buffer.from(/^bearer +(.*)$/i.exec(header ?? '')?.[1] ?? '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSecret(token, /^bearer +(.*)$/i.exec(header ?? '')?.[1] ?? '');
 };
 
 /**

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../same-secret.js';
 import { StartupError } from '../config.js';
 import { SECRET_KEY_ENV, type SecretBox } from '../secrets.js';
 import type { Db } from '../store/database.js';
@@ -26,9 +26,7 @@ export function checkSecretKey(db: Db, secrets: SecretBox, source: { readonly da
 /** Compares with the stored fingerprint; a file from before fingerprints is tested on a sealed value instead. */
 function matches(stored: string | undefined, check: string, fallback: () => boolean): boolean {
   if (stored === undefined) return fallback();
-  const a = Buffer.from(stored);
-  const b = Buffer.from(check);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return sameSecret(stored, check);
 }
 
 function opens(secrets: SecretBox, sealed: string): boolean {

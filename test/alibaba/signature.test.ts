@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeV1 } from '../../src/providers/alibaba/auth/signature-v1.js';
 import { computeV3, parseAcs3Authorization, sha256Hex } from '../../src/providers/alibaba/auth/signature-v3.js';
-import { percentEncode } from '../../src/providers/alibaba/auth/percent-encode.js';
+import { percentEncode } from '../../src/providers/percent-encode.js';
 import { alibabaV1Vectors, alibabaV3Vectors } from '../vectors/vectors.js';
 
 /** Decodes a query or form body the way the verifier must: into pairs, never reusing the raw text. */

@@ -1,4 +1,4 @@
-import type { Param } from './auth/percent-encode.js';
+import type { Param } from '../percent-encode.js';
 
 /** An RPC request as the Alibaba gateway sees it: decoded parameters, headers and the raw body. */
 export interface AlibabaRequest {

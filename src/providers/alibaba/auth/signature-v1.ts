@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { canonicalQuery, percentEncode, type Param } from './percent-encode.js';
+import { canonicalQuery, percentEncode, type Param } from '../../percent-encode.js';
 
 export interface V1Computation {
   readonly canonicalRequest: string;

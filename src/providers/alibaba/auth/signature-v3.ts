@@ -1,5 +1,5 @@
 import { createHash, createHmac, getHashes } from 'node:crypto';
-import { canonicalQuery, percentEncode, type Param } from './percent-encode.js';
+import { canonicalQuery, percentEncode, type Param } from '../../percent-encode.js';
 
 /**
  * The V3 algorithms the verifier accepts, each with the digest it names. The official clients

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../../../same-secret.js';
 import { skew } from '../../clock-skew.js';
 import { huaweiErrors, type HuaweiError } from '../errors.js';
 import type { HuaweiIdentities, HuaweiPrincipal } from './identities.js';
@@ -36,12 +36,6 @@ export interface HuaweiAuthenticator {
 const SDK_DATE_WINDOW_MS = 15 * 60 * 1000;
 const SIGNATURE_FAIL = 'verify aksk signature fail';
 
-function sameHex(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /** `Authorization: SDK-HMAC-SHA256 Access=.., SignedHeaders=.., Signature=..`, as the SDK cores sign. */
 export function akskAuthenticator(identities: HuaweiIdentities): HuaweiAuthenticator {
   return {
@@ -74,7 +68,7 @@ export function akskAuthenticator(identities: HuaweiIdentities): HuaweiAuthentic
         { method: request.method, path: request.path, query: request.query, header: request.header, signedHeaders, payloadHash: payload.hash },
         key.sk,
       );
-      if (!sameHex(computed.signature, auth.signature)) {
+      if (!sameSecret(computed.signature, auth.signature)) {
         return { kind: 'reject', caller, canonicalRequest: redactCanonicalRequest(computed.canonicalRequest), stringToSign: computed.stringToSign, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, mismatchReason(request.path)) };
       }
       return { kind: 'ok', caller };

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../../../same-secret.js';
 import type { FixtureDocument, IamPolicy } from '../../../fixtures/schema.js';
 
 /** An IAM user of a Huawei account (domain), and the projects it may reach. */
@@ -85,8 +85,3 @@ export class HuaweiIdentities {
 
 const userKey = (domain: string, user: string) => `${domain}\u0000${user}`;
 
-/** Compares in constant time: digests have one length, so neither length nor content shows in timing. */
-function sameSecret(expected: string, given: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(expected), digest(given));
-}

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { percentEncode } from '../../alibaba/auth/percent-encode.js';
+import { percentEncode } from '../../percent-encode.js';
 
 export const SDK_ALGORITHM = 'SDK-HMAC-SHA256';
 
