@@ -2,6 +2,8 @@
 import { ConfigError, configFromCli, StartupError, USAGE } from './config.js';
 import { startEmulatorServer } from './emulator.js';
 import { FixtureError } from './fixtures/load.js';
+import { createLogger } from './log.js';
+import { VERSION } from './package.js';
 
 async function main(): Promise<void> {
   const config = configFromCli(process.argv.slice(2), process.env);
@@ -9,14 +11,20 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
+  if (config === 'version') {
+    process.stdout.write(`das-emulator ${VERSION}\n`);
+    return;
+  }
   const emulator = await startEmulatorServer(config);
   process.stdout.write(`das-emulator ready on ${emulator.url}\n`);
+  // Lines after the ready line follow --log-level and --log-format like every other line.
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   const shutdown = (signal: string) => {
-    process.stderr.write(`das-emulator: ${signal}, shutting down\n`);
+    log.info('shutting down', { signal });
     emulator.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`das-emulator: shutdown failed: ${String(error)}\n`);
+        log.error('shutdown failed', { reason: String(error) });
         process.exit(1);
       },
     );

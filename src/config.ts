@@ -127,7 +127,8 @@ export const USAGE = `Usage: das-emulator [options]
                                  (DAS_EMULATOR_MYSQL_CONNECT_TIMEOUT_MS, default 5000)
                       DB-user passwords are sealed with DAS_EMULATOR_SECRET_KEY (64 hex digits),
                       or with a key kept in <data file>.key
-  --help              print this text
+  --version, -v       print the version
+  --help, -h          print this text
 `;
 
 /** Validates options from any source; the error names every bad field and where it came from. */
@@ -142,15 +143,16 @@ export function resolveConfig(options: Record<string, unknown>, origin: (key: st
 }
 
 /** Reads flags first, then their env twins. */
-export function configFromCli(argv: readonly string[], env: NodeJS.ProcessEnv): EmulatorConfig | 'help' {
+export function configFromCli(argv: readonly string[], env: NodeJS.ProcessEnv): EmulatorConfig | 'help' | 'version' {
   let values: Record<string, string | boolean | undefined>;
   try {
     const options = Object.fromEntries(Object.values(OPTIONS).flatMap(({ flag }) => (flag ? [[flag, { type: 'string' as const }]] : [])));
-    ({ values } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } }, strict: true }));
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
   if (values.help) return 'help';
+  if (values.version) return 'version';
   const raw: Record<string, unknown> = {};
   const sources: Record<string, string> = {};
   for (const [key, { flag, env: envName }] of Object.entries(OPTIONS)) {

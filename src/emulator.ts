@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { ControlPlane } from './admin/control-plane.js';
 import { controlRoutes } from './admin/routes.js';
 import { welcomeRoute } from './admin/welcome.js';
+import { BackendHealth } from './backends/health.js';
 import { MysqlBackend } from './backends/mysql.js';
 import { RoutingBackend } from './backends/routing.js';
 import { SimulatedBackend, type SimulatedDbAccount } from './backends/simulated.js';
@@ -36,6 +37,7 @@ import { TaskStore } from './store/tasks.js';
 import { VERSION } from './package.js';
 import { openStore, type OpenStore } from './startup/open-store.js';
 import { listenError } from './startup/listen-error.js';
+import { dataInUse } from './startup/data-in-use.js';
 
 export interface EmulatorHooks {
   /** The clock every layer reads (tests replay signed requests at their recorded time). */
@@ -78,6 +80,8 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   const log = createLogger(config.logLevel, hooks.logSink, config.logFormat);
   let fixtures = loaded;
   const { db, secrets } = store;
+  // Read before this run changes the file; logged once listening, so a start that fails says only why.
+  const inUse = dataInUse(db, config);
   // A seeded run on a fresh store repeats exactly; a restart on the same file continues with
   // another stream, so its ids never collide with the stored ones.
   const seededRunsBefore = config.seed === undefined ? 0 : countSeededRun(db);
@@ -134,7 +138,11 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   };
 
   const operations = [...alibabaOperationInfo(), ...huaweiOperationInfo()];
-  const health = () => ({ version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends: catalog.hasBoundNodes() ? ['simulated', 'mysql'] : ['simulated'] });
+  const backendHealth = new BackendHealth({ catalog, probe: (node) => live.probe(node), now, deadlineMs: Math.min(1_000, config.mysqlConnectTimeoutMs) });
+  const health = async () => {
+    const backends = await backendHealth.check();
+    return { ready: backends.every((b) => b.state === 'ready'), version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends };
+  };
   const app = createApp({
     log,
     ids: ids.fork('requests'),
@@ -168,6 +176,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     throw listenError(error, config);
   });
   const port = (server.address() as AddressInfo).port;
+  log.info(inUse.message, inUse.fields);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -12,15 +12,18 @@ import type { Journal } from '../journal.js';
 import type { Logger } from '../log.js';
 import type { OperationInfo } from '../providers/operation-info.js';
 import { ControlError, type ControlPlane } from './control-plane.js';
+import type { BackendState } from '../backends/health.js';
 import { openApiDocument } from './openapi.js';
 import * as schemas from './schemas.js';
 
-/** What `GET /_emulator/health` reports besides `status` and `ready`. */
+/** What `GET /_emulator/health` reports besides `status`. */
 export interface HealthInfo {
+  /** False while something the emulator depends on (a bound real server) does not answer. */
+  readonly ready: boolean;
   readonly version: string;
   readonly providers: readonly string[];
   readonly store: string;
-  readonly backends: readonly string[];
+  readonly backends: readonly BackendState[];
 }
 
 export interface ControlRoutesOptions {
@@ -28,7 +31,7 @@ export interface ControlRoutesOptions {
   readonly log: Logger;
   readonly faults: FaultRegistry;
   readonly journal: Journal;
-  readonly health: () => HealthInfo;
+  readonly health: () => Promise<HealthInfo>;
   /** Every operation the adapters route, for `GET /_emulator/operations`. */
   readonly operations: readonly OperationInfo[];
   /** When set, every control route wants `Authorization: Bearer <token>`. */
@@ -105,7 +108,12 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
   };
   const json = (body: unknown, status: 200 | 201 = 200) => jsonResponse(body, status);
 
-  app.get('/health', (c) => (operation(c, 'Health'), json({ status: 'ok', ready: true, ...options.health() })));
+  app.get('/health', async (c) => {
+    operation(c, 'Health');
+    const health = await options.health();
+    // Not ready is 503, so a container health check or a wait strategy waits for a bound server too.
+    return jsonResponse({ status: health.ready ? 'ok' : 'unavailable', ...health }, health.ready ? 200 : 503);
+  });
   app.get('/operations', (c) => (operation(c, 'ListOperations'), json({ operations: options.operations })));
   app.get('/openapi.json', (c) => (operation(c, 'OpenApi'), json(openApiDocument())));
 

@@ -110,6 +110,18 @@ export class MysqlBackend implements SessionBackend {
     }
   }
 
+  /** Connects as the node's maintenance account and asks one trivial question: health's check. */
+  async probe(node: NodeRef): Promise<void> {
+    const connection = await this.openRaw(node, this.options.serviceAccountOf(node));
+    try {
+      await this.query(connection, 'SELECT 1');
+    } catch (error) {
+      throw backendError(connection.server, error as MysqlError);
+    } finally {
+      await this.release(connection);
+    }
+  }
+
   async connect(node: NodeRef, account: DbCredentials): Promise<KillerConnection> {
     return this.open(node, account);
   }

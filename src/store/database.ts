@@ -146,3 +146,9 @@ export function openDatabase(path: string): Db {
   }
   return db;
 }
+
+/** What a data file holds from earlier runs, for the start-up line (read before this run changes anything). */
+export function storedState(db: Db): { readonly tasks: number; readonly dbUsers: number; readonly seededNodes: number } {
+  const count = (table: 'tasks' | 'db_users' | 'seeded_nodes') => db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()?.n ?? 0;
+  return { tasks: count('tasks'), dbUsers: count('db_users'), seededNodes: count('seeded_nodes') };
+}

@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CliProcess, runCli, sleep, READY_CAP_MS } from './spawn.js';
+import { CliProcess, ROOT, runCli, sleep, READY_CAP_MS } from './spawn.js';
 
 const VERSION = '2020-01-16';
 const INSTANCE = 'rm-emulator0001';
@@ -188,6 +188,40 @@ describe('CLI process: bad configuration', () => {
     const notJson = join(dir, 'not.json');
     writeFileSync(notJson, '{ "instances": [');
     expectRefused(await runCli([...isolated, '--fixtures', notJson]), notJson, 'not JSON');
+  });
+
+  it('prints its version for --version and -v, exits 0 without starting', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const result = await runCli([flag]);
+      expect(result).toMatchObject({ code: 0, stdout: `das-emulator ${version}\n`, stderr: '' });
+    }
+  });
+
+  it('says on stderr, in one line, where state persists and what an earlier run left there', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'e.db');
+    const first = start(['--port', '0', '--data', file]);
+    const { url } = await first.waitReady();
+    await callJson(`${url}/?Action=GetMySQLAllSessionAsync`);
+    await first.stop('SIGTERM');
+    expect(first.stderr).toContain(`INFO  state persists in ${file} (a new file); to start clean: --data :memory:, or delete the file fixtures="${join(ROOT, 'fixtures', 'default.json')}"`);
+
+    const second = start(['--port', '0', '--data', file]);
+    await second.waitReady();
+    expect(second.stderr).toMatch(/state persists in .* \(kept from earlier runs: 0 tasks, 0 DB users and the sessions as they were left\)/);
+    expect(second.stderr.split('\n').filter((line) => line.includes('state persists'))).toHaveLength(1);
+
+    const memory = start(isolated);
+    await memory.waitReady();
+    expect(memory.stderr).toContain('state in memory: nothing persists after stop');
+  });
+
+  it('--log-level silent: nothing on stderr, from start to shutdown', async () => {
+    const cli = start([...isolated, '--log-level', 'silent']);
+    await cli.waitReady();
+    expect(await cli.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(cli.stderr).toBe('');
   });
 
   it('prints usage for --help and exits 0 without starting', async () => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { alibabaFailureSuite, alibabaKillSuite } from './alibaba-kills.js';
 import { huaweiKillSuite, huaweiUnreachableSuite } from './huawei-kills.js';
+import { healthSuite } from './health.js';
 import { REQUIRE_MYSQL, unavailableReason } from './server.js';
 
 const reason = await unavailableReason();
@@ -20,3 +21,4 @@ describe.skipIf(reason !== undefined)('real KILLs through the Alibaba clients', 
 describe.skipIf(reason !== undefined)('Alibaba against an unreachable or slow server', alibabaFailureSuite);
 describe.skipIf(reason !== undefined)('real KILLs through the Huawei SDK core', huaweiKillSuite);
 describe.skipIf(reason !== undefined)('Huawei against an unreachable server', huaweiUnreachableSuite);
+describe.skipIf(reason !== undefined)('health with a real server bound', healthSuite);
