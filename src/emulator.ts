@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { ControlPlane } from './admin/control-plane.js';
+import { ControlPlane, type InstanceSummary } from './admin/control-plane.js';
 import { controlRoutes } from './admin/routes.js';
 import { welcomeRoute } from './admin/welcome.js';
 import { BackendHealth } from './backends/health.js';
@@ -12,6 +12,7 @@ import { Catalog } from './engine/catalog.js';
 import { KillEngine } from './engine/kill-engine.js';
 import { FaultRegistry } from './faults.js';
 import { loadFixtureFile } from './fixtures/load.js';
+import { buildInstance, type NewInstanceInput } from './fixtures/new-instance.js';
 import type { FixtureDocument } from './fixtures/schema.js';
 import { seedSessions } from './fixtures/seed.js';
 import { createApp } from './http/app.js';
@@ -52,8 +53,15 @@ export interface RunningEmulator {
   readonly host: string;
   readonly port: number;
   readonly config: EmulatorConfig;
-  /** Everything back to the loaded fixtures: sessions, tasks, listings, DB users, issued tokens, faults, journal. */
-  reset(): void;
+  /**
+   * Everything back to the loaded fixtures: sessions, tasks, listings, DB users, issued tokens,
+   * faults, journal. With an instance id: only that instance's sessions, tasks, listings, DB users and fault rules.
+   */
+  reset(instanceId?: string): void;
+  /** Adds an instance of its own for one test (see NewInstanceInput); throws FixtureError naming a bad field. */
+  createInstance(input: NewInstanceInput): InstanceSummary;
+  /** Removes an instance created with createInstance, and everything stored for it. */
+  deleteInstance(instanceId: string): void;
   /** Stops listening, waits for kills on real servers, ends running tasks with their recorded outcome, closes the store. Idempotent. */
   stop(): Promise<void>;
 }
@@ -99,7 +107,12 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   };
   loadDbAccounts(fixtures);
   const applyFixtures = (document: FixtureDocument) => {
-    for (const part of [catalog, accessKeys, huaweiIdentities, tokens]) part.load(document);
+    for (const part of [accessKeys, huaweiIdentities, tokens]) part.load(document);
+    applyInstances(document);
+  };
+  // Instances alone change when one is created or deleted at run time: keys and issued tokens stay.
+  const applyInstances = (document: FixtureDocument) => {
+    catalog.load(document);
     loadDbAccounts(document);
     fixtures = document;
   };
@@ -130,12 +143,15 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     return (node: NodeRef) => next.serverOf(node) !== undefined;
   };
   const atomically = <T>(work: () => T): T => db.transaction(work)();
-  const control = new ControlPlane({ catalog, engine, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, liveNodesOf, atomically, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
+  const control = new ControlPlane({ catalog, engine, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, applyInstances, liveNodesOf, atomically, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
   let stopped = false;
-  const reset = () => {
-    if (stopped) throw new Error('this emulator has stopped: reset() needs a running one');
-    control.reset();
+  const running = (what: string) => {
+    if (stopped) throw new Error(`this emulator has stopped: ${what}() needs a running one`);
   };
+  const instanceIds = ids.fork('instances');
+  const reset = (instanceId?: string) => (running('reset'), control.reset(instanceId));
+  const createInstance = (input: unknown) => (running('createInstance'), control.createInstance(buildInstance(input, fixtures, instanceIds)));
+  const deleteInstance = (instanceId: string) => (running('deleteInstance'), control.deleteInstance(instanceId));
 
   const operations = [...alibabaOperationInfo(), ...huaweiOperationInfo()];
   const backendHealth = new BackendHealth({ catalog, probe: (node) => live.probe(node), now, deadlineMs: Math.min(1_000, config.mysqlConnectTimeoutMs) });
@@ -148,7 +164,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     ids: ids.fork('requests'),
     journal,
     routes: [
-      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, operations, adminToken: config.adminToken }) },
+      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, createInstance, operations, adminToken: config.adminToken }) },
       { path: '/', app: welcomeRoute({ version: VERSION, operations }) },
       { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, log, now }) },
       { path: '/', app: alibabaRouter({ engine, faults, keys: accessKeys, nonces, auth: config.auth, log, now }) },
@@ -203,5 +219,5 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
       }
     })());
 
-  return { url: `http://${urlHost}:${port}`, host: config.host, port, config, reset, stop };
+  return { url: `http://${urlHost}:${port}`, host: config.host, port, config, reset, createInstance, deleteInstance, stop };
 }

@@ -1,7 +1,12 @@
 import { resolveConfig, type EmulatorOptions } from './config.js';
+import type { InstanceSummary } from './admin/control-plane.js';
 import { startEmulatorServer, type RunningEmulator } from './emulator.js';
+import type { NewInstanceInput } from './fixtures/new-instance.js';
 
 export type { EmulatorOptions, EmulatorConfig } from './config.js';
+export type { InstanceSummary } from './admin/control-plane.js';
+export type { NewInstanceInput } from './fixtures/new-instance.js';
+export { FixtureError } from './fixtures/load.js';
 
 /** A running emulator with what a test needs to point the vendors' clients at it (credentials are the bundled fixtures' well-known ones). */
 export interface Emulator extends AsyncDisposable {
@@ -11,8 +16,20 @@ export interface Emulator extends AsyncDisposable {
   readonly alibaba: { readonly endpoint: string; readonly popCoreEndpoint: string; readonly accessKeyId: string; readonly accessKeySecret: string };
   /** For `@huaweicloud/huaweicloud-sdk-core` (`withEndpoint`). */
   readonly huawei: { readonly endpoint: string; readonly projectId: string; readonly ak: string; readonly sk: string };
-  /** Everything back to the loaded fixtures (sessions, tasks, DB users, issued tokens, faults, journal); fast enough for every test. */
-  reset(): void;
+  /**
+   * Everything back to the loaded fixtures (sessions, tasks, DB users, issued tokens, faults,
+   * journal); fast enough for every test. With an instance id, only that instance: what test
+   * files running in parallel on one emulator should use.
+   */
+  reset(instanceId?: string): void;
+  /**
+   * An instance of its own for one test, so parallel test files never see each other's kills:
+   * `createInstance({ from: 'rm-emulator0001' })` copies a loaded instance (sessions, DB accounts)
+   * under a made-up id. Throws FixtureError naming a bad field.
+   */
+  createInstance(input: NewInstanceInput): InstanceSummary;
+  /** Removes an instance made by createInstance, with everything stored for it. */
+  deleteInstance(instanceId: string): void;
   stop(): Promise<void>;
 }
 
@@ -31,6 +48,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     alibaba: { endpoint: host, popCoreEndpoint: running.url, accessKeyId: 'testAccessKeyId', accessKeySecret: 'testAccessKeySecret' },
     huawei: { endpoint: running.url, projectId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9', ak: 'EMULATORTESTAK000001', sk: 'emulatorTestSecretKey0001' },
     reset: running.reset,
+    createInstance: running.createInstance,
+    deleteInstance: running.deleteInstance,
     stop: running.stop,
     [Symbol.asyncDispose]: running.stop,
   };

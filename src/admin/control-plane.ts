@@ -4,7 +4,7 @@ import type { Catalog, InstanceInfo } from '../engine/catalog.js';
 import type { DbUserRegistry } from '../engine/db-user-registry.js';
 import type { KillEngine } from '../engine/kill-engine.js';
 import type { FaultRegistry } from '../faults.js';
-import type { FixtureDocument, SessionFixture } from '../fixtures/schema.js';
+import type { FixtureDocument, InstanceFixture, SessionFixture } from '../fixtures/schema.js';
 import { seedSessions, storedSession } from '../fixtures/seed.js';
 import type { Journal } from '../journal.js';
 import { describeNode, type NodeRef, type Session, type Task, type TaskState } from '../model.js';
@@ -36,6 +36,8 @@ export interface ControlPlaneOptions {
   readonly journal: Journal;
   /** Makes a fixture document the loaded one: every fixture-derived part (keys, identities, tokens, catalog) follows. */
   readonly applyFixtures: (fixtures: FixtureDocument) => void;
+  /** The same for a document that differs only in its instances: keys, identities and issued tokens stay. */
+  readonly applyInstances: (fixtures: FixtureDocument) => void;
   /** Which nodes of a (not yet applied) document are bound to a real server, so have nothing to seed. */
   readonly liveNodesOf: (fixtures: FixtureDocument) => (node: NodeRef) => boolean;
   /** Runs store work in one transaction: if any step throws, none of it stays. */
@@ -44,6 +46,17 @@ export interface ControlPlaneOptions {
   /** Back to the fixtures' tokens: tokens issued at run time stop working. */
   readonly forgetIssuedTokens: () => void;
   readonly now: () => number;
+}
+
+/** An instance in short, as the control API lists it and createInstance answers it. */
+export interface InstanceSummary {
+  readonly id: string;
+  readonly provider: string;
+  readonly owner: string;
+  readonly engine: string;
+  /** Whether it comes from the fixtures or was created at run time (only those can be deleted). */
+  readonly origin: 'fixtures' | 'created';
+  readonly nodes: readonly { readonly id: string; readonly role: string; readonly backend: 'simulated' | 'mysql'; readonly server?: string }[];
 }
 
 /** A session of the control API: the fixture shape (time in seconds, trx with its age). */
@@ -56,7 +69,64 @@ export type SessionPatch = Partial<Omit<SessionFixture, 'id' | 'trx'>> & { trx?:
  * through a provider adapter.
  */
 export class ControlPlane {
+  /** Instances created at run time (the others come from the fixtures and go only with other fixtures). */
+  private readonly created = new Set<string>();
+
   constructor(private readonly options: ControlPlaneOptions) {}
+
+  /**
+   * Adds an instance (already checked against the loaded document) with its sessions, for one test
+   * to use without touching anybody else's. It joins the loaded fixtures: a reset brings it back
+   * to how it was created, and it lasts until deleted, other fixtures are loaded, or the emulator stops.
+   */
+  createInstance(instance: InstanceFixture): InstanceSummary {
+    const next = { ...this.options.fixtures(), instances: [...this.options.fixtures().instances, instance] };
+    const live = this.options.liveNodesOf(next);
+    this.options.atomically(() => {
+      // A data file may hold an earlier run's instance of that id: it starts over.
+      this.clearStored(instance.id);
+      seedSessions(this.options.sessions, next, { now: this.options.now(), force: true, skip: live, instanceId: instance.id });
+    });
+    this.options.applyInstances(next);
+    this.created.add(instance.id);
+    return this.summary(this.instance(instance.id));
+  }
+
+  /** Removes an instance created at run time, with its sessions, tasks, listings, DB users and fault rules. */
+  deleteInstance(instanceId: string): void {
+    this.instance(instanceId);
+    if (!this.created.has(instanceId)) throw new ControlError('conflict', `instance ${instanceId} comes from the fixtures: only instances created at run time can be deleted (load other fixtures to remove it)`);
+    if (this.options.engine.killsInFlight) throw new ControlError('conflict', 'a kill is running on a real server; delete the instance once it has finished');
+    const current = this.options.fixtures();
+    this.options.atomically(() => this.clearStored(instanceId));
+    this.options.applyInstances({ ...current, instances: current.instances.filter((i) => i.id !== instanceId) });
+    this.options.faults.remove({ instanceId });
+    this.created.delete(instanceId);
+  }
+
+  /** Every loaded instance in short: where it comes from and what it runs. */
+  listInstances(): InstanceSummary[] {
+    return this.options.catalog.all().map((instance) => this.summary(instance));
+  }
+
+  private summary(instance: InstanceInfo): InstanceSummary {
+    return {
+      id: instance.id,
+      provider: instance.provider,
+      owner: instance.owner,
+      engine: instance.engine,
+      origin: this.created.has(instance.id) ? 'created' : 'fixtures',
+      nodes: instance.nodes.map((n) => ({ id: n.id, role: n.role, backend: n.server ? 'mysql' : 'simulated', ...(n.server ? { server: describeServer(n.server) } : {}) })),
+    };
+  }
+
+  private clearStored(instanceId: string): void {
+    const { sessions, tasks, listings, dbUsers } = this.options;
+    sessions.clearInstance(instanceId);
+    tasks.clear(instanceId);
+    listings.clear(instanceId);
+    dbUsers.clear(instanceId);
+  }
 
   /** Everything (or one instance) back to the loaded fixtures. Never kills on a real server. */
   reset(instanceId?: string): void {
@@ -83,6 +153,7 @@ export class ControlPlane {
       this.resetStore(fixtures, live);
     });
     this.options.applyFixtures(fixtures);
+    this.created.clear();
     this.resetMemory();
   }
 

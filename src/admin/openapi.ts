@@ -31,6 +31,15 @@ export function openApiDocument(): object {
       '/openapi.json': { get: { summary: 'This document', responses: ok('the document') } },
       '/reset': { post: { summary: 'Everything, or one instance, back to the loaded fixtures (never kills on a real server)', requestBody: { ...body(schemas.resetBodySchema), required: false }, responses: ok('reset') } },
       '/state': { get: { summary: 'Instances, nodes, sessions, tasks with results, registered DB users (never passwords), fault rules', responses: ok('the state') } },
+      '/instances': {
+        get: { summary: 'Every loaded instance: provider, owner, engine, nodes, and whether it comes from the fixtures or was created at run time', responses: ok('instances') },
+        post: {
+          summary: 'Create an instance of its own for one test: an instance fixture whose id is made up when omitted; with "from", every field not given is copied from that loaded instance (sessions, DB accounts, binding). Lasts until deleted, other fixtures are loaded, or the emulator stops',
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: 'an instance fixture (fixtures/schema.json, instances[]) with optional id and owner, plus optional "from"' } } } },
+          responses: { '201': { description: 'created' }, '4XX': { $ref: '#/components/responses/Error' } },
+        },
+      },
+      '/instances/{id}': { delete: { summary: 'Remove an instance created at run time, with its sessions, tasks, DB users and fault rules (409 for a fixture instance)', parameters: [pathParam('id', 'instance id')], responses: ok('deleted') } },
       '/instances/{id}/sessions': {
         get: { summary: "A node's sessions (a bound node: the live listing)", parameters: instanceParams, responses: ok('sessions') },
         post: { summary: 'Add a simulated session (409 on a bound node)', parameters: instanceParams, requestBody: body(schemas.sessionInputSchema), responses: { '201': { description: 'added' }, '4XX': { $ref: '#/components/responses/Error' } } },

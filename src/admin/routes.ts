@@ -11,7 +11,7 @@ import { sameSecret } from '../same-secret.js';
 import type { Journal } from '../journal.js';
 import type { Logger } from '../log.js';
 import type { OperationInfo } from '../providers/operation-info.js';
-import { ControlError, type ControlPlane } from './control-plane.js';
+import { ControlError, type ControlPlane, type InstanceSummary } from './control-plane.js';
 import type { BackendState } from '../backends/health.js';
 import { openApiDocument } from './openapi.js';
 import * as schemas from './schemas.js';
@@ -32,6 +32,8 @@ export interface ControlRoutesOptions {
   readonly faults: FaultRegistry;
   readonly journal: Journal;
   readonly health: () => Promise<HealthInfo>;
+  /** Checks a create request against the loaded fixtures, makes up its id if needed, and adds the instance. */
+  readonly createInstance: (input: unknown) => InstanceSummary;
   /** Every operation the adapters route, for `GET /_emulator/operations`. */
   readonly operations: readonly OperationInfo[];
   /** When set, every control route wants `Authorization: Bearer <token>`. */
@@ -127,6 +129,16 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
 
   app.get('/state', async (c) => (operation(c, 'State'), json(await control.state())));
 
+  app.get('/instances', (c) => (operation(c, 'ListInstances'), json({ instances: control.listInstances() })));
+  app.post('/instances', async (c) => {
+    operation(c, 'CreateInstance');
+    return json({ instance: options.createInstance(await jsonBody(c)) }, 201);
+  });
+  app.delete('/instances/:id', (c) => {
+    operation(c, 'DeleteInstance');
+    control.deleteInstance(c.req.param('id'));
+    return json({ deleted: c.req.param('id') });
+  });
   app.get('/instances/:id/sessions', async (c) => {
     operation(c, 'ListSessions');
     const { nodeId } = parse(schemas.nodeQuerySchema, c.req.query(), 'query');

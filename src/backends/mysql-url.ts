@@ -39,3 +39,10 @@ export function describeServer(server: MysqlServer): string {
   const host = server.host.includes(':') ? `[${server.host}]` : server.host;
   return `mysql://${server.account ? `${server.account.user}@` : ''}${host}:${server.port}`;
 }
+
+/** The URL parseMysqlUrl reads back as this server, password included: only for copying a binding, never for output. */
+export function formatMysqlUrl(server: MysqlServer): string {
+  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+  const account = server.account ? `${encodeURIComponent(server.account.user)}:${encodeURIComponent(server.account.password)}@` : '';
+  return `mysql://${account}${host}:${server.port}`;
+}
