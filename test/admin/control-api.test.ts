@@ -535,6 +535,8 @@ describe('control API', () => {
       '/openapi.json': ['get'],
       '/reset': ['post'],
       '/state': ['get'],
+      '/instances': ['get', 'post'],
+      '/instances/{id}': ['delete'],
       '/instances/{id}/sessions': ['get', 'post'],
       '/instances/{id}/sessions/{sessionId}': ['delete', 'patch'],
       '/tasks': ['get'],
