@@ -28,13 +28,15 @@ import { TokenStore } from './providers/huawei/auth/tokens.js';
 import { HUAWEI_ERROR_CODES } from './providers/huawei/errors.js';
 import { huaweiGatewayRejection, HUAWEI_OPERATIONS, huaweiNotFound, huaweiOperationInfo, huaweiRouter } from './providers/huawei/router.js';
 import { DbUserStore } from './store/db-users.js';
-import { countSeededRun } from './store/database.js';
+import { countSeededRun, useRuntimeBusyTimeout } from './store/database.js';
+import { StoreGuard } from './store/guard.js';
 import { UsedNonceStore } from './store/nonces.js';
 import { SessionListingStore } from './store/session-listings.js';
 import { SessionStore } from './store/sessions.js';
 import { TaskStore } from './store/tasks.js';
 import { VERSION } from './package.js';
 import { openStore, type OpenStore } from './startup/open-store.js';
+import { storeStartupError } from './startup/check-store.js';
 import { listenError } from './startup/listen-error.js';
 
 export interface EmulatorHooks {
@@ -68,7 +70,7 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
   } catch (error) {
     // Whatever failed after the store opened, the data file is closed and its lock given up.
     store.close();
-    throw error;
+    throw storeStartupError(config.data, error) ?? error;
   }
 }
 
@@ -126,6 +128,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     return (node: NodeRef) => next.serverOf(node) !== undefined;
   };
   const atomically = <T>(work: () => T): T => db.transaction(work)();
+  const guard = new StoreGuard(db);
   const control = new ControlPlane({ catalog, engine, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, liveNodesOf, atomically, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
   let stopped = false;
   const reset = () => {
@@ -134,20 +137,25 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   };
 
   const operations = [...alibabaOperationInfo(), ...huaweiOperationInfo()];
-  const health = () => ({ version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends: catalog.hasBoundNodes() ? ['simulated', 'mysql'] : ['simulated'] });
+  const health = () => {
+    const { state, reason } = guard.condition();
+    return { version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', storeState: state, ...(reason === undefined ? {} : { reason }), backends: catalog.hasBoundNodes() ? ['simulated', 'mysql'] : ['simulated'] };
+  };
   const app = createApp({
     log,
     ids: ids.fork('requests'),
     journal,
     routes: [
-      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, operations, adminToken: config.adminToken }) },
+      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, store: guard, operations, adminToken: config.adminToken }) },
       { path: '/', app: welcomeRoute({ version: VERSION, operations }) },
-      { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, log, now }) },
-      { path: '/', app: alibabaRouter({ engine, faults, keys: accessKeys, nonces, auth: config.auth, log, now }) },
+      { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, log, now, store: guard }) },
+      { path: '/', app: alibabaRouter({ engine, faults, keys: accessKeys, nonces, auth: config.auth, log, now, store: guard }) },
     ],
     notFound: (c) => huaweiNotFound(c.get('requestId'), c.req.method, c.req.path),
   });
 
+  // Start-up has written what it needed: from here on no statement waits for a lock on the event loop.
+  useRuntimeBusyTimeout(db);
   const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   const server = createHttpServer({
     fetch: app.fetch,
