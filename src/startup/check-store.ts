@@ -15,6 +15,8 @@ export function checkStoreFile(db: Db, path: string): void {
   try {
     problems = (db.pragma('quick_check') as Array<{ quick_check: string }>).map((row) => row.quick_check).filter((line) => line !== 'ok');
   } catch (error) {
+    // A page too broken to walk stops the check itself.
+    if (storeFaultOf(error) === 'damaged') throw faultLine(path, 'damaged', `quick_check: ${(error as Error).message}`);
     throw storeStartupError(path, error) ?? error;
   }
   if (problems.length > 0) {
