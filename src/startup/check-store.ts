@@ -33,6 +33,9 @@ export function checkStoreFile(db: Db, path: string): void {
 /** A store failure while starting as one line naming the file and what to do; undefined for any other error. */
 export function storeStartupError(path: string, error: unknown): StartupError | undefined {
   if (error instanceof StartupError) return error;
+  // A file that is no database at all is most likely the wrong path, not a damaged store: the
+  // caller's "cannot open" says so better than "restore it from a backup".
+  if ((error as { code?: unknown }).code === 'SQLITE_NOTADB') return undefined;
   const fault = storeFaultOf(error);
   return fault ? faultLine(path, fault, (error as Error).message) : undefined;
 }
