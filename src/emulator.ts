@@ -30,13 +30,15 @@ import { TokenStore } from './providers/huawei/auth/tokens.js';
 import { HUAWEI_ERROR_CODES } from './providers/huawei/errors.js';
 import { huaweiGatewayRejection, HUAWEI_OPERATIONS, huaweiNotFound, huaweiOperationInfo, huaweiRouter } from './providers/huawei/router.js';
 import { DbUserStore } from './store/db-users.js';
-import { countSeededRun } from './store/database.js';
+import { countSeededRun, useRuntimeBusyTimeout } from './store/database.js';
+import { StoreGuard } from './store/guard.js';
 import { UsedNonceStore } from './store/nonces.js';
 import { SessionListingStore } from './store/session-listings.js';
 import { SessionStore } from './store/sessions.js';
 import { TaskStore } from './store/tasks.js';
 import { VERSION } from './package.js';
 import { openStore, type OpenStore } from './startup/open-store.js';
+import { storeStartupError } from './startup/check-store.js';
 import { listenError } from './startup/listen-error.js';
 import { dataInUse } from './startup/data-in-use.js';
 
@@ -78,7 +80,7 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
   } catch (error) {
     // Whatever failed after the store opened, the data file is closed and its lock given up.
     store.close();
-    throw error;
+    throw storeStartupError(config.data, error) ?? error;
   }
 }
 
@@ -143,6 +145,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     return (node: NodeRef) => next.serverOf(node) !== undefined;
   };
   const atomically = <T>(work: () => T): T => db.transaction(work)();
+  const guard = new StoreGuard(db);
   const control = new ControlPlane({ catalog, engine, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, applyInstances, liveNodesOf, atomically, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
   let stopped = false;
   const running = (what: string) => {
@@ -156,22 +159,26 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   const operations = [...alibabaOperationInfo(), ...huaweiOperationInfo()];
   const backendHealth = new BackendHealth({ catalog, probe: (node) => live.probe(node), now, deadlineMs: Math.min(1_000, config.mysqlConnectTimeoutMs) });
   const health = async () => {
+    const { state, reason } = guard.condition();
     const backends = await backendHealth.check();
-    return { ready: backends.every((b) => b.state === 'ready'), version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends };
+    const ready = state === 'ok' && backends.every((b) => b.state === 'ready');
+    return { ready, version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', storeState: state, ...(reason === undefined ? {} : { reason }), backends };
   };
   const app = createApp({
     log,
     ids: ids.fork('requests'),
     journal,
     routes: [
-      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, createInstance, operations, adminToken: config.adminToken }) },
+      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, createInstance, store: guard, operations, adminToken: config.adminToken }) },
       { path: '/', app: welcomeRoute({ version: VERSION, operations }) },
-      { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, log, now }) },
-      { path: '/', app: alibabaRouter({ engine, faults, keys: accessKeys, nonces, auth: config.auth, log, now }) },
+      { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, log, now, store: guard }) },
+      { path: '/', app: alibabaRouter({ engine, faults, keys: accessKeys, nonces, auth: config.auth, log, now, store: guard }) },
     ],
     notFound: (c) => huaweiNotFound(c.get('requestId'), c.req.method, c.req.path),
   });
 
+  // Start-up has written what it needed: from here on no statement waits for a lock on the event loop.
+  useRuntimeBusyTimeout(db);
   const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   const server = createHttpServer({
     fetch: app.fetch,

@@ -27,7 +27,7 @@ export function openApiDocument(): object {
     },
     security: [{ adminToken: [] }, {}],
     paths: {
-      '/health': { get: { summary: 'Liveness and readiness, version, providers, store, backends', responses: ok('healthy') } },
+      '/health': { get: { summary: 'Liveness and readiness (503 while the data file cannot be written), version, providers, store and its state, backends', responses: ok('healthy') } },
       '/openapi.json': { get: { summary: 'This document', responses: ok('the document') } },
       '/reset': { post: { summary: 'Everything, or one instance, back to the loaded fixtures (never kills on a real server)', requestBody: { ...body(schemas.resetBodySchema), required: false }, responses: ok('reset') } },
       '/state': { get: { summary: 'Instances, nodes, sessions, tasks with results, registered DB users (never passwords), fault rules', responses: ok('the state') } },

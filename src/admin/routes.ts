@@ -11,8 +11,11 @@ import { sameSecret } from '../same-secret.js';
 import type { Journal } from '../journal.js';
 import type { Logger } from '../log.js';
 import type { OperationInfo } from '../providers/operation-info.js';
-import { ControlError, type ControlPlane, type InstanceSummary } from './control-plane.js';
 import type { BackendState } from '../backends/health.js';
+import { StoreUnavailableError } from '../store/faults.js';
+import type { StoreGuard } from '../store/guard.js';
+import { logStoreFailure } from '../store/log-failure.js';
+import { ControlError, type ControlPlane, type InstanceSummary } from './control-plane.js';
 import { openApiDocument } from './openapi.js';
 import * as schemas from './schemas.js';
 
@@ -22,7 +25,12 @@ export interface HealthInfo {
   readonly ready: boolean;
   readonly version: string;
   readonly providers: readonly string[];
+  /** `sqlite` or `memory`. */
   readonly store: string;
+  /** `ok`, or why the store cannot serve: `damaged`, `busy` (another process's lock), `read-only`, `full`, `io`. */
+  readonly storeState: string;
+  /** SQLite's words for a storeState other than `ok`. */
+  readonly reason?: string;
   readonly backends: readonly BackendState[];
 }
 
@@ -34,6 +42,8 @@ export interface ControlRoutesOptions {
   readonly health: () => Promise<HealthInfo>;
   /** Checks a create request against the loaded fixtures, makes up its id if needed, and adds the instance. */
   readonly createInstance: (input: unknown) => InstanceSummary;
+  /** Says when a control request failed because of the data file (another process's lock, damage). */
+  readonly store: StoreGuard;
   /** Every operation the adapters route, for `GET /_emulator/operations`. */
   readonly operations: readonly OperationInfo[];
   /** When set, every control route wants `Authorization: Bearer <token>`. */
@@ -52,7 +62,7 @@ export const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
 export const MAX_FIXTURES_BODY_BYTES = 16 * 1024 * 1024;
 
 /** The control API's error body: `{"error":{"code","message"}}`, 4xx for the caller's mistakes. */
-const errorBody = (status: 400 | 401 | 404 | 409 | 413 | 500 | 502, code: string, message: string) => jsonResponse({ error: { code, message } }, status, status === 401 ? { 'www-authenticate': 'Bearer realm="das-emulator"' } : {});
+const errorBody = (status: 400 | 401 | 404 | 409 | 413 | 500 | 502 | 503, code: string, message: string) => jsonResponse({ error: { code, message } }, status, status === 401 ? { 'www-authenticate': 'Bearer realm="das-emulator"' } : {});
 
 class BadRequest extends Error {}
 
@@ -98,10 +108,12 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
   app.onError((error, c) => {
     const audit = c.get('audit');
     if (error instanceof RequestAbortedError) return abortedResponse(audit, error);
-    const response = toErrorResponse(error);
-    if (response.status === 500) options.log.error('control plane error', { error: error.stack ?? error.message });
+    const storeFailure = options.store.failure(error);
+    if (storeFailure) logStoreFailure(options.log, c.get('requestId'), storeFailure);
+    const response = toErrorResponse(storeFailure ?? error);
+    if (response.status === 500 && !storeFailure) options.log.error('control plane error', { error: error.stack ?? error.message });
     audit.errorCode = 'control_error';
-    audit.detail = error.message;
+    audit.detail = (storeFailure ?? error).message;
     return response;
   });
 
@@ -110,10 +122,11 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
   };
   const json = (body: unknown, status: 200 | 201 = 200) => jsonResponse(body, status);
 
+  // Ready means every operation can be served: a store that cannot write, or a bound server that does
+  // not answer, is 503, which a Docker HEALTHCHECK (`r.ok`) and a Testcontainers wait strategy (200) read as not ready.
   app.get('/health', async (c) => {
     operation(c, 'Health');
     const health = await options.health();
-    // Not ready is 503, so a container health check or a wait strategy waits for a bound server too.
     return jsonResponse({ status: health.ready ? 'ok' : 'unavailable', ...health }, health.ready ? 200 : 503);
   });
   app.get('/operations', (c) => (operation(c, 'ListOperations'), json({ operations: options.operations })));
@@ -219,5 +232,6 @@ function toErrorResponse(error: unknown): Response {
   if (error instanceof EngineError) return error.kind === 'task_not_found' ? errorBody(404, 'not_found', error.message) : errorBody(409, 'conflict', error.message);
   // A bound node's server did not answer a listing: not the caller's mistake, and not ours.
   if (error instanceof BackendError) return errorBody(502, 'backend_unavailable', error.message);
+  if (error instanceof StoreUnavailableError) return error.fault === 'busy' ? errorBody(503, 'store_busy', error.message) : errorBody(500, 'store_failed', error.message);
   return errorBody(500, 'internal_error', error instanceof Error ? error.message : String(error));
 }

@@ -54,7 +54,7 @@ describe('control API', () => {
       const res = await api.get<Record<string, unknown>>('/health');
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(res.body).toEqual({ status: 'ok', ready: true, version: VERSION, providers: ['alibaba', 'huawei'], store: 'memory', backends: [{ backend: 'simulated', state: 'ready' }] });
+      expect(res.body).toEqual({ status: 'ok', ready: true, version: VERSION, providers: ['alibaba', 'huawei'], store: 'memory', storeState: 'ok', backends: [{ backend: 'simulated', state: 'ready' }] });
     });
   });
 

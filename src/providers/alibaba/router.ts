@@ -10,6 +10,9 @@ import { describeIssues } from '../../fixtures/load.js';
 import type { AppEnv, RequestAudit } from '../../http/context.js';
 import { boundedExplanation, redactParams } from '../../redact.js';
 import type { Logger } from '../../log.js';
+import { logStoreFailure } from '../../store/log-failure.js';
+import { StoreUnavailableError } from '../../store/faults.js';
+import type { StoreGuard } from '../../store/guard.js';
 import { acs3Authenticator, rpcV1Authenticator, type Authenticator } from './auth/authenticators.js';
 import type { AccessKeyDirectory, AlibabaPrincipal } from './auth/credentials.js';
 import type { NonceCache } from './auth/nonce-cache.js';
@@ -53,6 +56,8 @@ export interface AlibabaRouterOptions {
   readonly auth: AuthMode;
   readonly log: Logger;
   readonly now: () => number;
+  /** Waits out another process's lock on the data file, and says when the file failed. */
+  readonly store: StoreGuard;
 }
 
 /** Alibaba request ids are upper-case UUIDs. */
@@ -142,12 +147,14 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       for (const [name] of [...request.query, ...request.form]) raw[name] ??= request.param(name)!;
       const params = operation.params.parse(raw);
       // 7. Call the engine and render its answer.
-      const data = await operation.handle(params, { engine: options.engine, owner: principal?.accountUid, now, recordTasks: (ids) => (audit.taskIds = [...ids]) });
+      const data = await options.store.run(() => operation.handle(params, { engine: options.engine, owner: principal?.accountUid, now, recordTasks: (ids) => (audit.taskIds = [...ids]) }));
       return successResponse(requestId, data);
     } catch (error) {
       if (error instanceof RequestAbortedError) return abortedResponse(audit, error);
-      const cloudError = toAlibabaError(error);
-      if (cloudError.code === 'InternalError' && !audit.faultRuleId) options.log.error('internal error', { requestId, error: (error as Error).stack ?? String(error) });
+      const storeFailure = options.store.failure(error);
+      if (storeFailure) logStoreFailure(options.log, requestId, storeFailure);
+      const cloudError = toAlibabaError(storeFailure ?? error);
+      if (cloudError.code === 'InternalError' && !audit.faultRuleId && !storeFailure) options.log.error('internal error', { requestId, error: (error as Error).stack ?? String(error) });
       audit.errorCode = cloudError.code;
       audit.detail = cloudError.detail;
       return errorResponse(requestId, cloudError, new URL(c.req.url).origin);
@@ -165,5 +172,8 @@ function toAlibabaError(error: unknown): AlibabaError {
   if (error instanceof TooManyParametersError) return alibabaErrors.invalidParams(error.message);
   if (error instanceof ZodError) return alibabaErrors.invalidParams(describeIssues(error));
   if (error instanceof EngineError) return alibabaErrors.invalidParams(error.message);
+  // Another process kept the data file locked past the retry budget: a temporary failure, as the
+  // catalog's ServiceUnavailable says; a damaged or unwritable file is an internal error.
+  if (error instanceof StoreUnavailableError) return error.fault === 'busy' ? alibabaErrors.serviceUnavailable(error.message) : alibabaErrors.internalError(error.message);
   return alibabaErrors.internalError(error instanceof Error ? error.message : String(error));
 }

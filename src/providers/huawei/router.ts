@@ -11,6 +11,9 @@ import type { AppEnv, RequestAudit } from '../../http/context.js';
 import { boundedExplanation, redactParams } from '../../redact.js';
 import { headerSafe, jsonResponse } from '../../http/json.js';
 import type { Logger } from '../../log.js';
+import { logStoreFailure } from '../../store/log-failure.js';
+import { StoreUnavailableError } from '../../store/faults.js';
+import type { StoreGuard } from '../../store/guard.js';
 import { akskAuthenticator, missingCredentials, tokenAuthenticator, type Caller, type HuaweiAuthenticator, type HuaweiRequest } from './auth/authenticators.js';
 import { authorizeIam } from './auth/iam.js';
 import type { HuaweiIdentities } from './auth/identities.js';
@@ -91,6 +94,8 @@ export interface HuaweiRouterOptions {
   readonly auth: AuthMode;
   readonly log: Logger;
   readonly now: () => number;
+  /** Waits out another process's lock on the data file, and says when the file failed. */
+  readonly store: StoreGuard;
 }
 
 export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
@@ -217,7 +222,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       // 4. An injected fault, if a rule claims the request.
       await injectFault(route.operation.name, params.instance_id);
       // 5. The operation.
-      const result = await route.operation.handle({
+      const result = await options.store.run(() => route.operation.handle({
         engine: options.engine,
         registry: options.registry,
         identities: options.identities,
@@ -227,12 +232,14 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
         json: parseJson,
         now,
         recordTasks: (ids) => (audit.taskIds = [...ids]),
-      });
+      }));
       return huaweiSuccess(requestId, result.body, result.status);
     } catch (error) {
       if (error instanceof RequestAbortedError) return abortedResponse(audit, error);
-      const cloudError = toHuaweiError(error);
-      if (cloudError.code === 'DAS.200001' && !audit.faultRuleId) options.log.error('internal error', { requestId, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      const storeFailure = options.store.failure(error);
+      if (storeFailure) logStoreFailure(options.log, requestId, storeFailure);
+      const cloudError = toHuaweiError(storeFailure ?? error);
+      if (cloudError.code === 'DAS.200001' && !audit.faultRuleId && !storeFailure) options.log.error('internal error', { requestId, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       audit.errorCode = cloudError.code;
       audit.detail = cloudError.detail;
       return huaweiErrorResponse(requestId, cloudError, language);
@@ -258,6 +265,9 @@ function toHuaweiError(error: unknown): HuaweiError {
   if (error instanceof HuaweiError) return error;
   if (error instanceof BodyTooLargeError) return huaweiErrors.entityTooLarge(`${error.message} (12 MB)`);
   if (error instanceof EngineError) return huaweiErrors.invalidParameter(error.message);
+  // Another process kept the data file locked past the retry budget: DAS cannot answer, as the
+  // gateway says of a backend; a damaged or unwritable file is DAS's internal error.
+  if (error instanceof StoreUnavailableError) return error.fault === 'busy' ? huaweiErrors.backendUnavailable(error.message) : huaweiErrors.internalError(error.message);
   return huaweiErrors.internalError(error instanceof Error ? error.message : String(error));
 }
 
