@@ -91,6 +91,7 @@ async function signIn() {
   signedIn = true;
   $('login').hidden = true;
   $('main').hidden = false;
+  $('controls').hidden = false;
   $('sign-out').hidden = !needsToken;
   try {
     faults.setOperations((await api.operations()).operations);
@@ -112,7 +113,7 @@ function signOut(message, kind = 'error') {
   faults.update([]);
   delete document.body.dataset.loaded;
   $('main').hidden = true;
-  $('sign-out').hidden = true;
+  $('controls').hidden = true;
   $('login').hidden = false;
   status(message, kind);
   $('token').focus();

@@ -49,7 +49,8 @@ export function watch(page: Page): PageWatch {
     else errors.push(text);
   };
   page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error' || message.type() === 'warning') record(`console.${message.type()}: ${message.text()}`);
+    // Errors only: a newer Chromium may add deprecation warnings about nothing this page controls.
+    if (message.type() === 'error') record(`console.error: ${message.text()} (${message.location().url})`);
   });
   page.on('pageerror', (error) => record(`page error: ${error.stack ?? error.message}`));
   page.on('request', (request) => requests.push(request));
