@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { ControlPlane, type InstanceSummary } from './admin/control-plane.js';
+import { dashboardRoutes } from './admin/dashboard.js';
 import { controlRoutes } from './admin/routes.js';
 import { welcomeRoute } from './admin/welcome.js';
 import { BackendHealth } from './backends/health.js';
@@ -169,6 +170,8 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     ids: ids.fork('requests'),
     journal,
     routes: [
+      // The dashboard's page and files hold no data: served before the control routes' token check.
+      { path: '/_emulator', app: dashboardRoutes({ adminToken: config.adminToken !== undefined, version: VERSION }) },
       { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, createInstance, store: guard, operations, adminToken: config.adminToken }) },
       { path: '/', app: welcomeRoute({ version: VERSION, operations }) },
       { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, log, now, store: guard }) },
