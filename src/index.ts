@@ -1,7 +1,16 @@
 import { resolveConfig, type EmulatorOptions } from './config.js';
 import { startEmulatorServer, type RunningEmulator } from './emulator.js';
 
+import type { JournalEntry } from './journal.js';
+import type { RequestFilter, VerifyInput } from './verify/schema.js';
+import type { VerifyResult } from './verify/verify.js';
+
 export type { EmulatorOptions, EmulatorConfig } from './config.js';
+export type { ContractWarning, JournalEntry } from './journal.js';
+export type { RequestFilter, VerifyInput } from './verify/schema.js';
+export type { Difference, NearMiss, VerifyResult } from './verify/verify.js';
+export { VerifyInputError } from './verify/verify.js';
+export { expectRequest, type Verifiable } from './verify/expect-request.js';
 
 /** A running emulator with what a test needs to point the vendors' clients at it (credentials are the bundled fixtures' well-known ones). */
 export interface Emulator extends AsyncDisposable {
@@ -13,6 +22,14 @@ export interface Emulator extends AsyncDisposable {
   readonly huawei: { readonly endpoint: string; readonly projectId: string; readonly ak: string; readonly sk: string };
   /** Everything back to the loaded fixtures (sessions, tasks, DB users, issued tokens, faults, journal); fast enough for every test. */
   reset(): void;
+  /**
+   * Checks what the code under test asked: `{provider, operation, params?, status?, count?, noWarnings?}`,
+   * as `POST /_emulator/verify` takes it. A failed check is `ok: false` with a `message` naming the
+   * nearest misses; `expectRequest(emulator, ...)` throws that as an AssertionError.
+   */
+  verify(expectation: VerifyInput): VerifyResult;
+  /** The journal's entries that pass the filter, oldest first; `params` are matched as `verify` matches them. */
+  requests(filter?: RequestFilter): JournalEntry[];
   stop(): Promise<void>;
 }
 
@@ -31,6 +48,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     alibaba: { endpoint: host, popCoreEndpoint: running.url, accessKeyId: 'testAccessKeyId', accessKeySecret: 'testAccessKeySecret' },
     huawei: { endpoint: running.url, projectId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9', ak: 'EMULATORTESTAK000001', sk: 'emulatorTestSecretKey0001' },
     reset: running.reset,
+    verify: running.verify,
+    requests: running.requests,
     stop: running.stop,
     [Symbol.asyncDispose]: running.stop,
   };

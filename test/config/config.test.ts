@@ -23,6 +23,7 @@ const DEFAULTS: EmulatorConfig = {
   maxConnections: 800,
   killTimeoutMs: 30_000,
   mysqlConnectTimeoutMs: 5_000,
+  strict: false,
 };
 
 /** The ConfigError message `fn` throws (fails the test if it throws nothing or something else). */
