@@ -74,7 +74,8 @@ export function parseVerify(input: unknown, operations: VerifySource['operations
 export function verify(input: unknown, source: VerifySource): VerifyResult {
   const request = parseVerify(input, source.operations);
   const params = (redactParams(request.params ?? {}) ?? {}) as Record<string, unknown>;
-  const count = typeof request.count === 'number' ? { min: request.count, max: request.count } : { min: request.count?.min ?? 1, max: request.count?.max ?? null };
+  // `{max}` alone is "at most max" (zero included); no count at all is "at least one".
+  const count = typeof request.count === 'number' ? { min: request.count, max: request.count } : { min: request.count?.min ?? (request.count?.max === undefined ? 1 : 0), max: request.count?.max ?? null };
   const expected = { provider: request.provider ?? null, operation: request.operation ?? null, params, status: request.status ?? null, count, noWarnings: request.noWarnings === true };
 
   let entries: JournalEntry[] = [];
@@ -137,6 +138,7 @@ function differencesOf(entry: JournalEntry, params: Record<string, unknown>, sta
 const show = (value: unknown) => cut(JSON.stringify(value) ?? 'undefined', 300);
 
 function describeCount({ min, max }: { min: number; max: number | null }): string {
+  if (max === 0) return 'no';
   if (max === null) return min === 1 ? 'at least one' : `at least ${min}`;
   if (min === max) return `exactly ${min}`;
   return min === 0 ? `at most ${max}` : `between ${min} and ${max}`;
