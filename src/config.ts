@@ -53,7 +53,7 @@ export const configSchema = z
      * twice. The answers do not change (the clouds ignore what they do not define).
      */
     strict: z
-      .union([z.boolean(), z.enum(['true', 'false', '1', '0'], { error: 'expected true, false, 1 or 0' }).transform((v) => v === 'true' || v === '1')])
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')], { error: 'expected true, false, 1 or 0' })
       .default(false),
   })
   .strict();

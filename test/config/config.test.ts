@@ -92,6 +92,16 @@ describe('configFromCli flags and env twins', () => {
     expect(() => configFromCli(['--secret-key', 'x'], {})).toThrow(/secret-key/);
   });
 
+  it('--strict is a switch; its env twin takes true, false, 1 or 0, and the flag wins', () => {
+    const strictOf = (argv: string[], env: Record<string, string>) => (configFromCli(argv, env) as EmulatorConfig).strict;
+    expect(strictOf(['--strict'], {})).toBe(true);
+    expect(strictOf([], { DAS_EMULATOR_STRICT: '1' })).toBe(true);
+    expect(strictOf([], { DAS_EMULATOR_STRICT: 'false' })).toBe(false);
+    expect(strictOf(['--strict'], { DAS_EMULATOR_STRICT: '0' })).toBe(true);
+    expect(configErrorOf(() => configFromCli([], { DAS_EMULATOR_STRICT: 'yes' }))).toBe('invalid configuration: DAS_EMULATOR_STRICT: expected true, false, 1 or 0');
+    expect(resolveConfig({ strict: true }).strict).toBe(true);
+  });
+
   it('accepts every auth mode and every log level', () => {
     for (const auth of AUTH_MODES) expect(configFromCli(['--auth', auth], {})).toMatchObject({ auth });
     for (const logLevel of LOG_LEVELS) expect(configFromCli(['--log-level', logLevel], {})).toMatchObject({ logLevel });
