@@ -19,7 +19,11 @@ import { seedSessions } from './fixtures/seed.js';
 import { createApp } from './http/app.js';
 import { createHttpServer } from './http/server.js';
 import { randomIds, seededIds, type IdSource } from './ids.js';
-import { Journal } from './journal.js';
+import { Journal, type JournalEntry } from './journal.js';
+import { alibabaReplay } from './providers/alibaba/replay.js';
+import { huaweiReplay } from './providers/huawei/replay.js';
+import type { RequestFilter, VerifyInput } from './verify/schema.js';
+import { selectRequests, verify, type VerifyResult } from './verify/verify.js';
 import { createLogger, type LogSink } from './log.js';
 import type { NodeRef } from './model.js';
 import { AccessKeyDirectory } from './providers/alibaba/auth/credentials.js';
@@ -65,6 +69,14 @@ export interface RunningEmulator {
   createInstance(input: NewInstanceInput): InstanceSummary;
   /** Removes an instance created with createInstance, and everything stored for it. */
   deleteInstance(instanceId: string): void;
+  /**
+   * Checks the journal: the requests of an operation whose parameters match, how many there must be,
+   * no contract warnings. Never throws for a failed check (`ok: false`, `message` says why); throws
+   * VerifyInputError when the expectation is malformed.
+   */
+  verify(expectation: VerifyInput): VerifyResult;
+  /** The journal's entries that pass the filter, oldest first (`params` matched as `verify` matches them). */
+  requests(filter?: RequestFilter): JournalEntry[];
   /** Stops listening, waits for kills on real servers, ends running tasks with their recorded outcome, closes the store. Idempotent. */
   stop(): Promise<void>;
 }
@@ -165,6 +177,17 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     const ready = state === 'ok' && backends.every((b) => b.state === 'ready');
     return { ready, version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', storeState: state, ...(reason === undefined ? {} : { reason }), backends };
   };
+  // A replay goes through the whole app, which is built below: the sender reads it when called.
+  let url = '';
+  const replay = {
+    send: async (request: Request) => app.fetch(request, { replay: true }),
+    codecs: { alibaba: alibabaReplay, huawei: huaweiReplay },
+    passwordOf: (instanceId: string, user: string) => {
+      const instance = fixtures.instances.find((i) => i.id === instanceId);
+      return [...(instance?.dbAccounts ?? []), ...(instance ? [instance.maintenanceAccount] : [])].find((a) => a.user === user)?.password;
+    },
+    origin: () => url,
+  };
   const app = createApp({
     log,
     ids: ids.fork('requests'),
@@ -172,10 +195,10 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     routes: [
       // The dashboard's page and files hold no data: served before the control routes' token check.
       { path: '/_emulator', app: dashboardRoutes({ adminToken: config.adminToken !== undefined, version: VERSION }) },
-      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, createInstance, store: guard, operations, adminToken: config.adminToken }) },
+      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, createInstance, store: guard, operations, adminToken: config.adminToken, strict: config.strict, replay }) },
       { path: '/', app: welcomeRoute({ version: VERSION, operations }) },
-      { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, log, now, store: guard }) },
-      { path: '/', app: alibabaRouter({ engine, faults, keys: accessKeys, nonces, auth: config.auth, log, now, store: guard }) },
+      { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, strict: config.strict, log, now, store: guard }) },
+      { path: '/', app: alibabaRouter({ engine, faults, keys: accessKeys, nonces, auth: config.auth, strict: config.strict, log, now, store: guard }) },
     ],
     notFound: (c) => huaweiNotFound(c.get('requestId'), c.req.method, c.req.path),
   });
@@ -229,5 +252,17 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
       }
     })());
 
-  return { url: `http://${urlHost}:${port}`, host: config.host, port, config, reset, createInstance, deleteInstance, stop };
+  url = `http://${urlHost}:${port}`;
+  return {
+    url,
+    host: config.host,
+    port,
+    config,
+    reset,
+    createInstance,
+    deleteInstance,
+    verify: (expectation) => verify(expectation, { entries: journal.list(), operations }),
+    requests: (filter) => selectRequests(journal.list(), filter),
+    stop,
+  };
 }

@@ -1,10 +1,9 @@
 import { Hono, type Context } from 'hono';
-import { z } from 'zod';
 import { BackendError } from '../backends/session-backend.js';
 import { EngineError } from '../engine/errors.js';
 import { FaultRuleError, type FaultRegistry } from '../faults.js';
-import { describeIssues, FixtureError, parseFixtures } from '../fixtures/load.js';
-import { abortedResponse, BodyTooLargeError, readBody, RequestAbortedError } from '../http/body.js';
+import { FixtureError, parseFixtures } from '../fixtures/load.js';
+import { abortedResponse, BodyTooLargeError, RequestAbortedError } from '../http/body.js';
 import type { AppEnv } from '../http/context.js';
 import { jsonResponse } from '../http/json.js';
 import { sameSecret } from '../same-secret.js';
@@ -16,7 +15,9 @@ import { StoreUnavailableError } from '../store/faults.js';
 import type { StoreGuard } from '../store/guard.js';
 import { logStoreFailure } from '../store/log-failure.js';
 import { ControlError, type ControlPlane, type InstanceSummary } from './control-plane.js';
+import { addJournalRoutes, type JournalRoutesOptions } from './journal-routes.js';
 import { openApiDocument } from './openapi.js';
+import { BadRequest, errorBody, jsonBody, MAX_FIXTURES_BODY_BYTES, parse } from './request.js';
 import * as schemas from './schemas.js';
 
 /** What `GET /_emulator/health` reports besides `status`. */
@@ -48,39 +49,13 @@ export interface ControlRoutesOptions {
   readonly operations: readonly OperationInfo[];
   /** When set, every control route wants `Authorization: Bearer <token>`. */
   readonly adminToken: string | undefined;
+  /** --strict: whether contract warnings are being recorded. */
+  readonly strict: boolean;
+  /** How POST /journal/replay sends requests again. */
+  readonly replay: JournalRoutesOptions['replay'];
 }
 
-/**
- * The largest control request body: a session, a patch, a fault rule or a reset is well under
- * 1 KB, so 1 MiB is room to spare.
- */
-export const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
-/**
- * The largest fixture document (POST /_emulator/fixtures): fixtures/default.json is 9 KB, and a
- * document simulating 10,000 sessions about 3 MB.
- */
-export const MAX_FIXTURES_BODY_BYTES = 16 * 1024 * 1024;
-
-/** The control API's error body: `{"error":{"code","message"}}`, 4xx for the caller's mistakes. */
-const errorBody = (status: 400 | 401 | 404 | 409 | 413 | 500 | 502 | 503, code: string, message: string) => jsonResponse({ error: { code, message } }, status, status === 401 ? { 'www-authenticate': 'Bearer realm="das-emulator"' } : {});
-
-class BadRequest extends Error {}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new BadRequest(`invalid ${what}: ${describeIssues(parsed.error)}`);
-  return parsed.data;
-}
-
-async function jsonBody(c: Context<AppEnv>, { optional = false, limit = MAX_CONTROL_BODY_BYTES } = {}): Promise<unknown> {
-  const text = new TextDecoder().decode(await readBody(c, limit));
-  if (text.trim() === '' && optional) return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new BadRequest('the body is not JSON');
-  }
-}
+export { MAX_CONTROL_BODY_BYTES, MAX_FIXTURES_BODY_BYTES } from './request.js';
 
 const bearerMatches = (header: string | undefined, token: string): boolean => {
   // Authentication schemes are case-insensitive (RFC 9110 §11.1).
@@ -207,6 +182,8 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
     // What the request's kill tasks did, session by session, as far as they still exist.
     return json({ request: entry, tasks: control.tasksOf(entry.taskIds) });
   });
+
+  addJournalRoutes(app, { journal, strict: options.strict, operations: options.operations, replay: options.replay });
 
   app.post('/fixtures', async (c) => {
     operation(c, 'LoadFixtures');

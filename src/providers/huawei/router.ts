@@ -29,6 +29,7 @@ import { deleteProcess } from './operations/delete-process.js';
 import { listProcesses } from './operations/list-processes.js';
 import type { HuaweiOperation } from './operations/operation.js';
 import type { OperationInfo, RealServerUse } from '../operation-info.js';
+import { huaweiContractWarnings } from './contract.js';
 import { showQuotas } from './operations/show-quotas.js';
 
 /** The API gateway refuses bodies over 12 MB. */
@@ -71,6 +72,11 @@ function match(method: string, path: string): { operation: HuaweiOperation; para
   return undefined;
 }
 
+/** A DAS operation by its SDK name (the journal's `operation`). */
+export const huaweiOperationNamed = (name: string): HuaweiOperation | undefined => OPERATIONS.find((o) => o.name === name);
+/** IAM's Keystone reads by name: their parameters are all query parameters. */
+export const isKeystoneOperation = (name: string): boolean => KEYSTONE_OPERATIONS.some((o) => o.name === name);
+
 /** The operations this adapter answers (IAM's token route included), for fault rules and the journal. */
 export const HUAWEI_OPERATIONS: readonly string[] = [...OPERATIONS.map((o) => o.name), 'CreateToken', ...KEYSTONE_OPERATIONS.map((o) => o.name)];
 
@@ -92,6 +98,8 @@ export interface HuaweiRouterOptions {
   readonly identities: HuaweiIdentities;
   readonly tokens: TokenStore;
   readonly auth: AuthMode;
+  /** Record contract warnings (--strict). */
+  readonly strict: boolean;
   readonly log: Logger;
   readonly now: () => number;
   /** Waits out another process's lock on the data file, and says when the file failed. */
@@ -103,7 +111,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   /** Runs the authenticators; in `log` mode a failure is only logged. Returns the caller, if known. */
-  const authenticate = (request: HuaweiRequest, now: number, audit: RequestAudit): Caller | undefined => {
+  const authenticate = (request: HuaweiRequest, now: number, audit: RequestAudit, auth: AuthMode): Caller | undefined => {
     for (const authenticator of authenticators) {
       const outcome = authenticator.authenticate(request, now);
       if (outcome.kind === 'not-mine') continue;
@@ -113,24 +121,24 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
         audit.explanation = boundedExplanation(outcome.canonicalRequest, outcome.stringToSign);
         options.log.debug('huawei signature rejected', audit.explanation);
       }
-      if (options.auth === 'enforce') throw outcome.error;
+      if (auth === 'enforce') throw outcome.error;
       options.log.warn('auth=log: request would be rejected', { code: outcome.error.code, detail: outcome.error.detail });
       return outcome.caller;
     }
-    if (options.auth === 'enforce') throw missingCredentials();
+    if (auth === 'enforce') throw missingCredentials();
     options.log.warn('auth=log: request carries no credentials');
     return undefined;
   };
 
   /** A credential reaches only its own account's projects (a token only its own project), and X-Project-Id must agree with the path. */
-  const checkProject = (request: HuaweiRequest, projectId: string, caller: Caller | undefined) => {
+  const checkProject = (request: HuaweiRequest, projectId: string, caller: Caller | undefined, auth: AuthMode) => {
     const header = request.header('x-project-id');
     if (header !== undefined && header !== projectId) throw huaweiErrors.iamForbidden(`X-Project-Id ${header} differs from the path's project ${projectId}`);
     if (!PROJECT_ID.test(projectId)) throw huaweiErrors.invalidProjectId(`project_id ${JSON.stringify(projectId)} is not 32 lower-case hex digits`);
     if (caller) {
       if (!caller.principal.projects.has(projectId) || (caller.tokenProject !== undefined && caller.tokenProject !== projectId)) {
         const error = huaweiErrors.iamForbidden(`${caller.principal.userName} of domain ${caller.principal.domainName} may not reach project ${projectId}`);
-        if (options.auth === 'enforce') throw error;
+        if (auth === 'enforce') throw error;
         options.log.warn('auth=log: request would be denied', { detail: error.detail });
       }
     } else if (!options.identities.project(projectId)) {
@@ -138,12 +146,12 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
     }
   };
 
-  const checkIam = (caller: Caller | undefined, action: string) => {
+  const checkIam = (caller: Caller | undefined, action: string, auth: AuthMode) => {
     if (!caller) return;
     const decision = authorizeIam(caller.principal, action);
     if (decision === 'allow') return;
     const error = huaweiErrors.iamForbidden(`${decision === 'explicit_deny' ? 'explicit deny' : 'no allow'} of ${action} for ${caller.principal.userName}`);
-    if (options.auth === 'enforce') throw error;
+    if (auth === 'enforce') throw error;
     options.log.warn('auth=log: request would be denied by IAM', { detail: error.detail });
   };
 
@@ -160,6 +168,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       if (fault.answer) throw injectedHuaweiError(fault.answer, fault.ruleId);
     };
     const language = c.req.header('x-language');
+    const auth = c.get('replay') ? 'off' : options.auth;
     try {
       // 1. The gateway refuses oversized bodies before anything else: a declared length at once,
       //    a chunked body as soon as it passes 12 MB.
@@ -205,7 +214,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       if (keystone) {
         audit.operation = keystone.name;
         audit.params = redactParams(Object.fromEntries(url.searchParams)) as Record<string, unknown>;
-        const caller = options.auth === 'off' ? undefined : authenticate(request, now, audit);
+        const caller = auth === 'off' ? undefined : authenticate(request, now, audit, auth);
         await injectFault(keystone.name, undefined);
         return keystoneAnswer(keystone.handle({ identities: options.identities, caller, query: url.searchParams, origin: url.origin }));
       }
@@ -216,9 +225,10 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       const { project_id: projectId = '', ...params } = route.params;
       audit.instanceId = params.instance_id;
       audit.params = journalParams(params, url.searchParams, body.length, readJson);
-      const caller = options.auth === 'off' ? undefined : authenticate(request, now, audit);
-      checkProject(request, projectId, caller);
-      if (options.auth !== 'off') checkIam(caller, route.operation.iamAction);
+      if (options.strict) audit.warnings = huaweiContractWarnings(route.operation, request.query, body.length > 0 && readJson() ? new TextDecoder().decode(body) : undefined);
+      const caller = auth === 'off' ? undefined : authenticate(request, now, audit, auth);
+      checkProject(request, projectId, caller, auth);
+      if (auth !== 'off') checkIam(caller, route.operation.iamAction, auth);
       // 4. An injected fault, if a rule claims the request.
       await injectFault(route.operation.name, params.instance_id);
       // 5. The operation.
@@ -232,6 +242,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
         json: parseJson,
         now,
         recordTasks: (ids) => (audit.taskIds = [...ids]),
+        recordIssued: (ids) => (audit.issuedIds = [...ids]),
       }));
       return huaweiSuccess(requestId, result.body, result.status);
     } catch (error) {

@@ -14,6 +14,8 @@ const processId = z.string().regex(/^\d{1,10}$/, 'process_ids entries are intege
 
 const body = z
   .object({
+    // Checked first, with its own error code (registeredUser).
+    db_user_id: z.unknown(),
     process_ids: z.array(processId).max(MAX_PROCESS_IDS, `process_ids names more than ${MAX_PROCESS_IDS} processes, the most the emulator accepts`).optional(),
     user: z.string().optional(),
     database: z.string().optional(),
@@ -30,6 +32,7 @@ export const deleteProcess: HuaweiOperation = {
   method: 'DELETE',
   path: '/v3/{project_id}/instances/{instance_id}/process',
   iamAction: 'das:clouddba:deleteProcess',
+  contract: { body },
   async handle(context) {
     const instance = instanceOf(context);
     const raw = objectBody(context);
