@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { huaweiErrors } from '../errors.js';
+import { killAndWait } from './kill.js';
 import type { HuaweiOperation } from './operation.js';
 import { instanceOf, objectBody, parseWith, registeredUser } from './validation.js';
 
@@ -41,25 +42,13 @@ export const deleteProcess: HuaweiOperation = {
     }
     const user = registeredUser(context, instance, raw.db_user_id);
     const filters = parseWith(body, raw);
-    const account = context.registry.credentials(user);
-    const { settled } = await context.engine.createKillTasks({
-      provider: 'huawei',
-      owner: context.projectId,
-      instanceId: instance.id,
-      account,
+    await killAndWait(context, instance, {
+      account: context.registry.credentials(user),
       killAll: !filters.process_ids?.length,
       sessionIds: (filters.process_ids ?? []).map((id) => BigInt(id)),
       ignoredUsers: [],
       filter: { user: filters.user, database: filters.database },
-      settledOnAnswer: true,
     });
-    // The cloud answers once the kills are issued and done (or the kill timeout passed).
-    const tasks = await settled;
-    context.recordTasks(tasks.map((t) => t.id));
-    const rejected = tasks.find((t) => t.failure?.kind === 'bad_account');
-    if (rejected) throw huaweiErrors.authenticationFailed(rejected.failure!.message);
-    const failed = tasks.find((t) => t.failure);
-    if (failed) throw huaweiErrors.internalError(`kill task ${failed.id} could not reach instance ${instance.id}: ${failed.failure!.message}`);
     return { body: {} };
   },
 };
