@@ -38,6 +38,7 @@ import { huaweiGatewayRejection, HUAWEI_OPERATIONS, huaweiNotFound, huaweiOperat
 import { DbUserStore } from './store/db-users.js';
 import { countSeededRun, useRuntimeBusyTimeout } from './store/database.js';
 import { StoreGuard } from './store/guard.js';
+import { startCheckpointer } from './store/checkpointer.js';
 import { UsedNonceStore } from './store/nonces.js';
 import { SessionListingStore } from './store/session-listings.js';
 import { SessionStore } from './store/sessions.js';
@@ -81,6 +82,9 @@ export interface RunningEmulator {
   /** Stops listening, waits for kills on real servers, ends running tasks with their recorded outcome, closes the store. Idempotent. */
   stop(): Promise<void>;
 }
+
+/** How often the WAL is checkpointed into the data file, off the event loop. */
+const CHECKPOINT_INTERVAL_MS = 200;
 
 /** How often automatic kill tasks match sessions: new matching sessions live at most this long. */
 const AUTO_KILL_INTERVAL_MS = 250;
@@ -230,6 +234,8 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     throw listenError(error, config);
   });
   const port = (server.address() as AddressInfo).port;
+  // Started once listening: a start that fails has no worker to stop.
+  const checkpointer = startCheckpointer(db, config.data, { intervalMs: CHECKPOINT_INTERVAL_MS, onError: (reason) => log.debug('WAL checkpoint skipped', { reason }) });
   log.info(inUse.message, inUse.fields);
 
   let stopping: Promise<void> | undefined;
@@ -252,6 +258,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
         const finished = engine.finishRunningTasks();
         if (finished > 0) log.info('finished running tasks on shutdown', { tasks: finished });
         nonces.close();
+        await checkpointer.stop();
       } finally {
         // The data file and its lock are released whatever went wrong before.
         store.close();
