@@ -1,4 +1,4 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Logger } from '../log.js';
@@ -38,6 +38,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
   // theirs. Node checks the limits on an interval: a tenth of the shorter one keeps them precise.
   const headersTimeout = Math.min(options.headersTimeoutMs, options.requestTimeoutMs);
   const server = createServer({ headersTimeout, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 10))) }, listener);
+  // Longer than any client's own idle timeout (undici 4 s, browsers about 60 s): the client, not the
+  // server, ends an idle connection, so a request is never sent on a socket the server is closing
+  // (that race answers ECONNRESET, and clients do not retry a POST). The cap below bounds the cost.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   connectionCap(server, options.maxConnections, options.log);
   lingeringClose(server);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
@@ -56,37 +60,44 @@ export function createHttpServer(options: HttpServerOptions): Server {
 
 /**
  * Keeps at most `max` client connections open, so that clients which connect and then send
- * nothing cannot use up the process's descriptors (each is cut at the header limit anyway, but
- * many can arrive within it). Past the cap, the oldest connection that has not sent a byte yet
- * makes room for the new one: a health check or a real client still gets through. When every
- * connection has sent something (busy, or idle between keep-alive requests), the new one is closed
- * instead; keep-alive connections idle past Node's keep-alive timeout (5 s) close by themselves.
+ * nothing, or hold idle keep-alive connections, cannot use up the process's descriptors. Past the
+ * cap, the oldest connection that has not sent a byte yet makes room for the new one, else the
+ * oldest one idle between requests: a health check or a real client still gets through. Only when
+ * every connection is in the middle of a request is the new one closed instead.
  */
 function connectionCap(server: Server, max: number, log: Logger): void {
   const open = new Set<Socket>();
+  const busy = new Set<Socket>();
   let warned = false;
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    busy.add(request.socket);
+    response.once('close', () => busy.delete(request.socket));
+  });
   server.on('connection', (socket: Socket) => {
     open.add(socket);
-    socket.once('close', () => open.delete(socket));
+    socket.once('close', () => {
+      open.delete(socket);
+      busy.delete(socket);
+    });
     if (open.size <= max) return;
-    // Sets iterate in insertion order: the first silent one is the oldest.
+    // Sets iterate in insertion order: the first match is the oldest. A victim destroyed earlier in
+    // the same burst may not have closed yet: skip it.
+    const usable = (candidate: Socket) => candidate !== socket && !candidate.destroyed;
     let victim: Socket | undefined;
-    for (const candidate of open) {
-      // A victim destroyed earlier in the same burst may not have closed yet: skip it.
-      if (candidate !== socket && !candidate.destroyed && candidate.bytesRead === 0) {
-        victim = candidate;
-        break;
-      }
-    }
+    for (const candidate of open) if (usable(candidate) && candidate.bytesRead === 0) { victim = candidate; break; }
+    if (!victim) for (const candidate of open) if (usable(candidate) && !busy.has(candidate)) { victim = candidate; break; }
     const closing = victim ?? socket;
     closing.destroy();
     open.delete(closing);
     if (!warned) {
       warned = true;
-      log.warn('connection cap reached: closing connections that have sent nothing (or, if none, new ones)', { maxConnections: max });
+      log.warn('connection cap reached: closing connections that have sent nothing or sit idle (or, if none, new ones)', { maxConnections: max });
     }
   });
 }
+
+/** How long an idle keep-alive connection stays open. */
+const KEEP_ALIVE_MS = 65_000;
 
 /** How long a connection answered before its body arrived keeps draining that body before it is cut. */
 const LINGER_MS = 2_000;

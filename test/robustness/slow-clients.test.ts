@@ -206,4 +206,29 @@ describe('slow clients: dribbled headers and bodies time out without holding up 
     expect((await control(url, '/health')).status).toBe(200);
     expect(busy.isClosed).toBe(false);
   });
+
+  it('keeps idle keep-alive connections open past 5 s (clients end them), and past the cap the oldest idle one makes room', { timeout: 30_000 }, async () => {
+    const cli = resources.cli(['--port', '0', '--data', ':memory:', '--max-connections', '4']);
+    const { port, url } = await cli.waitReady();
+    /** A keep-alive connection that made one request and now sits idle; resolves once answered. */
+    const idleAfterRequest = async () => {
+      const socket = connect(port, '127.0.0.1');
+      let closed = false;
+      socket.on('close', () => (closed = true)).on('error', () => undefined);
+      const answered = new Promise<void>((resolve) => socket.once('data', () => resolve()));
+      socket.write('GET /_emulator/health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+      await answered;
+      return { socket, closed: () => closed };
+    };
+    const idle: { socket: Socket; closed: () => boolean }[] = [];
+    for (let i = 0; i < 4; i++) idle.push(await idleAfterRequest());
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    // Node's default would have closed them at 5 s, racing clients that reuse them.
+    expect(idle.map((c) => c.closed())).toEqual([false, false, false, false]);
+    // A fifth connection: the oldest idle one goes, and the newcomer is answered.
+    expect((await control(url, '/health')).status).toBe(200);
+    await eventually('the oldest idle connection to close', () => (idle[0]!.closed() ? true : undefined));
+    expect(idle.slice(1).map((c) => c.closed())).toEqual([false, false, false]);
+    for (const c of idle) c.socket.destroy();
+  });
 });

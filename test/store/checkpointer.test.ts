@@ -27,7 +27,7 @@ describe('WAL checkpoints off the event loop', () => {
       const deadline = Date.now() + 5_000;
       while (Date.now() < deadline) {
         // A checkpoint of nothing new answers what the log holds and how much of it is checkpointed.
-        [status] = reader.pragma('wal_checkpoint(NOOP)') as (typeof status)[];
+        status = (reader.pragma('wal_checkpoint(NOOP)') as (typeof status)[])[0]!;
         if (status.log > 0 && status.checkpointed === status.log) break;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
