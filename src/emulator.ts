@@ -5,6 +5,9 @@ import { welcomeRoute } from './admin/welcome.js';
 import { BackendHealth } from './backends/health.js';
 import { MysqlBackend } from './backends/mysql.js';
 import { RoutingBackend } from './backends/routing.js';
+import { RedisBackend } from './backends/redis.js';
+import { RoutingClientBackend, SimulatedClientBackend } from './backends/simulated-clients.js';
+import { RedisSessions } from './engine/redis-sessions.js';
 import { SimulatedBackend, type SimulatedDbAccount } from './backends/simulated.js';
 import type { EmulatorConfig } from './config.js';
 import { DbUserRegistry } from './engine/db-user-registry.js';
@@ -96,7 +99,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   const ids = hooks.ids ?? (config.seed === undefined ? randomIds : seededIds(seededRunsBefore === 0 ? config.seed : `${config.seed}#${seededRunsBefore}`));
 
   // Fixture-derived parts: built from the file, replaced together when the control plane loads fixtures.
-  const catalog = new Catalog(fixtures, { defaultServer: config.mysqlUrl });
+  const catalog = new Catalog(fixtures, { defaultServer: config.mysqlUrl, defaultRedisServer: config.redisUrl });
   const accessKeys = new AccessKeyDirectory(fixtures);
   const huaweiIdentities = new HuaweiIdentities(fixtures);
   const tokens = new TokenStore(fixtures, huaweiIdentities);
@@ -126,6 +129,9 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   const tasks = new TaskStore(db);
   const listings = new SessionListingStore(db);
   const engine = new KillEngine({ catalog, backend, tasks, listings, now, log, killTimeoutMs: config.killTimeoutMs, ids: ids.fork('tasks'), retention: { maxTasks: config.retainTasks, maxAgeMs: config.retainTaskMs } });
+  const redisBackend = new RedisBackend({ serverOf: (instanceId) => catalog.redisServerOf(instanceId), connectTimeoutMs: config.mysqlConnectTimeoutMs, log });
+  const clientBackend = new RoutingClientBackend((instanceId) => catalog.redisServerOf(instanceId) !== undefined, redisBackend, new SimulatedClientBackend({ sessions, now }));
+  const redis = new RedisSessions({ catalog, engine, backend: clientBackend, tasks, now, log, killTimeoutMs: config.killTimeoutMs, ids: ids.fork('redis-tasks') });
   const interrupted = engine.recoverInterruptedTasks();
   if (interrupted > 0) log.warn('ended kill tasks a previous run left unfinished', { tasks: interrupted });
   const pruned = engine.applyRetention();
@@ -139,7 +145,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   );
   const journal = new Journal(config.journalSize);
   const liveNodesOf = (document: FixtureDocument) => {
-    const next = new Catalog(document, { defaultServer: config.mysqlUrl });
+    const next = new Catalog(document, { defaultServer: config.mysqlUrl, defaultRedisServer: config.redisUrl });
     return (node: NodeRef) => next.serverOf(node) !== undefined;
   };
   const atomically = <T>(work: () => T): T => db.transaction(work)();
@@ -167,7 +173,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
       { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, createInstance, operations, adminToken: config.adminToken }) },
       { path: '/', app: welcomeRoute({ version: VERSION, operations }) },
       { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, log, now }) },
-      { path: '/', app: alibabaRouter({ engine, faults, keys: accessKeys, nonces, auth: config.auth, log, now }) },
+      { path: '/', app: alibabaRouter({ engine, redis, faults, keys: accessKeys, nonces, auth: config.auth, log, now }) },
     ],
     notFound: (c) => huaweiNotFound(c.get('requestId'), c.req.method, c.req.path),
   });

@@ -127,6 +127,7 @@ export const alibabaErrors = {
   invalidParams: (detail: string) => new AlibabaError('InvalidParams', ALIBABA_ERRORS.InvalidParams.message(), detail),
   entityTooLarge: (detail: string) => new AlibabaError('RequestEntityTooLarge', ALIBABA_ERRORS.RequestEntityTooLarge.message(), detail),
   internalError: (detail: string) => new AlibabaError('InternalError', ALIBABA_ERRORS.InternalError.message(), detail),
+  serviceUnavailable: (detail: string) => new AlibabaError('ServiceUnavailable', ALIBABA_ERRORS.ServiceUnavailable.message(), detail),
   /** What a fault rule asked for: a catalog error (under another status if the rule says so), or a status alone. */
   injected: (answer: { code?: string; status?: number; retryAfterMs?: number }, ruleId: string) => {
     const code = injectedCode(answer);
