@@ -160,7 +160,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   const deleteInstance = (instanceId: string) => (running('deleteInstance'), control.deleteInstance(instanceId));
 
   const operations = [...alibabaOperationInfo(), ...huaweiOperationInfo()];
-  const backendHealth = new BackendHealth({ catalog, probe: (node) => live.probe(node), now, deadlineMs: Math.min(1_000, config.mysqlConnectTimeoutMs) });
+  const backendHealth = new BackendHealth({ catalog, probe: (node) => live.probe(node), probeRedis: (instanceId) => redisBackend.probe(instanceId), now, deadlineMs: Math.min(1_000, config.mysqlConnectTimeoutMs) });
   const health = async () => {
     const backends = await backendHealth.check();
     return { ready: backends.every((b) => b.state === 'ready'), version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends };

@@ -147,3 +147,41 @@ describe.skipIf(reason !== undefined)('Alibaba Redis operations against a server
     expect(await mine.alive(victim)).toBe(true);
   });
 });
+
+describe.skipIf(reason !== undefined)('health with a Redis server bound', () => {
+  let emulator: RunningEmulator | undefined;
+  afterEach(async () => {
+    await emulator?.stop();
+    emulator = undefined;
+  });
+  const health = async () => {
+    const res = await fetch(`${emulator!.url}/_emulator/health`);
+    return { status: res.status, body: (await res.json()) as { ready: boolean; backends: Record<string, unknown>[] } };
+  };
+
+  it('a bound Redis server that answers: ready, with the server and its instances', async () => {
+    emulator = await startTestEmulator({ redisUrl: TEST_REDIS_URL });
+    const { status, body } = await health();
+    expect(status).toBe(200);
+    expect(body.ready).toBe(true);
+    const url = new URL(TEST_REDIS_URL);
+    expect(body.backends).toEqual([{ backend: 'simulated', state: 'ready' }, { backend: 'redis', server: `redis://${url.hostname}:${url.port || 6379}`, instances: [REDIS], state: 'ready', checkedAt: expect.any(String) }]);
+  });
+
+  it('a Redis server that does not answer: 503, unreachable', async () => {
+    emulator = await startTestEmulator({ redisUrl: 'redis://127.0.0.1:1' });
+    const { status, body } = await health();
+    expect(status).toBe(503);
+    expect(body.ready).toBe(false);
+    expect(body.backends[1]).toMatchObject({ backend: 'redis', server: 'redis://127.0.0.1:1', state: 'unreachable', reason: expect.stringMatching(/did not answer/) });
+  });
+
+  it('an ACL password the server refuses: 503, refused, never the password', async () => {
+    const url = new URL(TEST_REDIS_URL);
+    emulator = await startTestEmulator({ redisUrl: `redis://das-emulator-nobody:Wrong-Secret42@${url.host}` });
+    const { status, body } = await health();
+    expect(status).toBe(503);
+    expect(body.backends[1]).toMatchObject({ backend: 'redis', state: 'refused', reason: expect.stringMatching(/WRONGPASS/) });
+    expect(JSON.stringify(body)).not.toContain('Wrong-Secret42');
+  });
+});
