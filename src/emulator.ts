@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { ControlPlane, type InstanceSummary } from './admin/control-plane.js';
 import { controlRoutes } from './admin/routes.js';
+import { RedisClientControl } from './admin/redis-clients.js';
 import { welcomeRoute } from './admin/welcome.js';
 import { BackendHealth } from './backends/health.js';
 import { MysqlBackend } from './backends/mysql.js';
@@ -170,7 +171,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     ids: ids.fork('requests'),
     journal,
     routes: [
-      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, createInstance, operations, adminToken: config.adminToken }) },
+      { path: '/_emulator', app: controlRoutes({ control, redisClients: new RedisClientControl({ catalog, redis, sessions, now }), log, faults, journal, health, createInstance, operations, adminToken: config.adminToken }) },
       { path: '/', app: welcomeRoute({ version: VERSION, operations }) },
       { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, log, now }) },
       { path: '/', app: alibabaRouter({ engine, redis, faults, keys: accessKeys, nonces, auth: config.auth, log, now }) },

@@ -152,6 +152,11 @@ export class SessionStore {
     return this.listClientsStmt.all(instanceId).map((r) => ({ instanceId: r.instance_id, id: r.id, fields: JSON.parse(r.fields) as StoredRedisClient['fields'], connectedMs: r.connected_ms, activeMs: r.active_ms }));
   }
 
+  /** Adds a Redis client, or replaces the one with the same id. */
+  putClient(client: StoredRedisClient): void {
+    this.insertClientStmt.run({ instance_id: client.instanceId, id: client.id, fields: JSON.stringify(client.fields), connected_ms: client.connectedMs, active_ms: client.activeMs });
+  }
+
   deleteClient(instanceId: string, id: number): boolean {
     return this.deleteClientStmt.run(instanceId, id).changes > 0;
   }
