@@ -59,6 +59,7 @@ describe("the control API's Redis clients", () => {
 
   it('refuses to edit the clients of an instance bound to a real server', async () => {
     const bound = emulator.createInstance({ from: REDIS, redis: 'redis://127.0.0.1:1' });
+    expect(bound).toEqual({ id: expect.stringMatching(/^r-[0-9a-f]{16}$/), provider: 'alibaba', owner: '1234567890123456', engine: 'Redis', origin: 'created', nodes: [{ id: '', role: 'primary', backend: 'redis', server: 'redis://127.0.0.1:1' }] });
     expectControlError(await api.post(`/instances/${bound.id}/clients`, { addr: 'h:1' }), 409, 'conflict', `instance ${bound.id} is bound to redis://127.0.0.1:1: its clients are real, open or close connections there instead`);
     // Listing it asks the server, which does not answer.
     expectControlError(await api.get(`/instances/${bound.id}/clients`), 502, 'backend_unavailable', /redis:\/\/127\.0\.0\.1:1 did not answer/);
