@@ -70,11 +70,11 @@ export class RedisSessions {
     try {
       const listing = await connection.list();
       const rules = { internalAccounts: catalog.internalAccountsOf(instance.provider), ownConnectionIds: new Set([connection.id]) };
-      results = [];
-      for (const client of listing) {
-        const protection = redisProtectionOf(client, rules);
-        results.push({ session: clientAsSession(client), outcome: protection ?? (await this.kill(connection, client)) });
-      }
+      // The kills are independent: sent together, the client pipelines them in one write, and each
+      // reply still says whether its client was there.
+      results = await Promise.all(
+        listing.map(async (client): Promise<TaskResultItem> => ({ session: clientAsSession(client), outcome: redisProtectionOf(client, rules) ?? (await this.kill(connection, client)) })),
+      );
       results = await this.awaitCompletion(connection, results);
     } finally {
       await connection.close();
