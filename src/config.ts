@@ -50,6 +50,13 @@ export const configSchema = z
     mysqlConnectTimeoutMs: z.coerce.number().int().min(1).max(600_000).default(5_000),
     /** Binds every Redis instance of the fixtures that names no server of its own to this one. */
     redisUrl: redisServerSchema.optional(),
+    /**
+     * Records contract warnings: parameters the vendor does not define for the operation, or sent
+     * twice. The answers do not change (the clouds ignore what they do not define).
+     */
+    strict: z
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')], { error: 'expected true, false, 1 or 0' })
+      .default(false),
   })
   .strict();
 
@@ -79,7 +86,9 @@ const OPTIONS = {
   killTimeoutMs: { flag: 'kill-timeout-ms', env: 'DAS_EMULATOR_KILL_TIMEOUT_MS' },
   mysqlConnectTimeoutMs: { flag: 'mysql-connect-timeout-ms', env: 'DAS_EMULATOR_MYSQL_CONNECT_TIMEOUT_MS' },
   redisUrl: { flag: 'redis-url', env: 'DAS_EMULATOR_REDIS_URL' },
-} as const satisfies Record<keyof EmulatorConfig, { flag: string | undefined; env: string }>;
+  // A switch: `--strict` alone turns it on; the env twin takes true/false/1/0.
+  strict: { flag: 'strict', env: 'DAS_EMULATOR_STRICT', switch: true },
+} as const satisfies Record<keyof EmulatorConfig, { flag: string | undefined; env: string; switch?: boolean }>;
 
 export class ConfigError extends Error {
   override readonly name: string = 'ConfigError';
@@ -112,6 +121,9 @@ export const USAGE = `Usage: das-emulator [options]
   --admin-token <t>   require "Authorization: Bearer <t>" on every /_emulator/* route
                                                                (DAS_EMULATOR_ADMIN_TOKEN)
   --journal-size <n>  requests the journal keeps               (DAS_EMULATOR_JOURNAL_SIZE, default 1000)
+  --strict            record contract warnings: parameters the vendor does not define
+                      for the operation, or sent twice (answers do not change)
+                                                               (DAS_EMULATOR_STRICT, default off)
   --seed <text>       repeatable ids for snapshot tests        (DAS_EMULATOR_SEED)
   --retain-tasks <n>  keep at most n finished tasks            (DAS_EMULATOR_RETAIN_TASKS, default all)
   --retain-task-ms <n> forget finished tasks older than n ms   (DAS_EMULATOR_RETAIN_TASK_MS, default never)
@@ -151,7 +163,7 @@ export function resolveConfig(options: Record<string, unknown>, origin: (key: st
 export function configFromCli(argv: readonly string[], env: NodeJS.ProcessEnv): EmulatorConfig | 'help' | 'version' {
   let values: Record<string, string | boolean | undefined>;
   try {
-    const options = Object.fromEntries(Object.values(OPTIONS).flatMap(({ flag }) => (flag ? [[flag, { type: 'string' as const }]] : [])));
+    const options = Object.fromEntries(Object.values(OPTIONS).flatMap((option) => (option.flag ? [[option.flag, { type: 'switch' in option ? ('boolean' as const) : ('string' as const) }]] : [])));
     ({ values } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } }, strict: true }));
   } catch (error) {
     throw new ConfigError((error as Error).message);
@@ -162,7 +174,7 @@ export function configFromCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
   const sources: Record<string, string> = {};
   for (const [key, { flag, env: envName }] of Object.entries(OPTIONS)) {
     const fromFlag = flag ? values[flag] : undefined;
-    if (typeof fromFlag === 'string') {
+    if (typeof fromFlag === 'string' || fromFlag === true) {
       raw[key] = fromFlag;
       sources[key] = `--${flag}`;
     } else if (env[envName] !== undefined && env[envName] !== '') {

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { ControlPlane, type InstanceSummary } from './admin/control-plane.js';
+import { dashboardRoutes } from './admin/dashboard.js';
 import { controlRoutes } from './admin/routes.js';
 import { RedisClientControl } from './admin/redis-clients.js';
 import { welcomeRoute } from './admin/welcome.js';
@@ -22,7 +23,11 @@ import { seedSessions } from './fixtures/seed.js';
 import { createApp } from './http/app.js';
 import { createHttpServer } from './http/server.js';
 import { randomIds, seededIds, type IdSource } from './ids.js';
-import { Journal } from './journal.js';
+import { Journal, type JournalEntry } from './journal.js';
+import { alibabaReplay } from './providers/alibaba/replay.js';
+import { huaweiReplay } from './providers/huawei/replay.js';
+import type { RequestFilter, VerifyInput } from './verify/schema.js';
+import { selectRequests, verify, type VerifyResult } from './verify/verify.js';
 import { createLogger, type LogSink } from './log.js';
 import type { NodeRef } from './model.js';
 import { AccessKeyDirectory } from './providers/alibaba/auth/credentials.js';
@@ -34,13 +39,15 @@ import { TokenStore } from './providers/huawei/auth/tokens.js';
 import { HUAWEI_ERROR_CODES } from './providers/huawei/errors.js';
 import { huaweiGatewayRejection, HUAWEI_OPERATIONS, huaweiNotFound, huaweiOperationInfo, huaweiRouter } from './providers/huawei/router.js';
 import { DbUserStore } from './store/db-users.js';
-import { countSeededRun } from './store/database.js';
+import { countSeededRun, useRuntimeBusyTimeout } from './store/database.js';
+import { StoreGuard } from './store/guard.js';
 import { UsedNonceStore } from './store/nonces.js';
 import { SessionListingStore } from './store/session-listings.js';
 import { SessionStore } from './store/sessions.js';
 import { TaskStore } from './store/tasks.js';
 import { VERSION } from './package.js';
 import { openStore, type OpenStore } from './startup/open-store.js';
+import { storeStartupError } from './startup/check-store.js';
 import { listenError } from './startup/listen-error.js';
 import { dataInUse } from './startup/data-in-use.js';
 
@@ -66,6 +73,14 @@ export interface RunningEmulator {
   createInstance(input: NewInstanceInput): InstanceSummary;
   /** Removes an instance created with createInstance, and everything stored for it. */
   deleteInstance(instanceId: string): void;
+  /**
+   * Checks the journal: the requests of an operation whose parameters match, how many there must be,
+   * no contract warnings. Never throws for a failed check (`ok: false`, `message` says why); throws
+   * VerifyInputError when the expectation is malformed.
+   */
+  verify(expectation: VerifyInput): VerifyResult;
+  /** The journal's entries that pass the filter, oldest first (`params` matched as `verify` matches them). */
+  requests(filter?: RequestFilter): JournalEntry[];
   /** Stops listening, waits for kills on real servers, ends running tasks with their recorded outcome, closes the store. Idempotent. */
   stop(): Promise<void>;
 }
@@ -82,7 +97,7 @@ export async function startEmulatorServer(config: EmulatorConfig, hooks: Emulato
   } catch (error) {
     // Whatever failed after the store opened, the data file is closed and its lock given up.
     store.close();
-    throw error;
+    throw storeStartupError(config.data, error) ?? error;
   }
 }
 
@@ -150,6 +165,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     return (node: NodeRef) => next.serverOf(node) !== undefined;
   };
   const atomically = <T>(work: () => T): T => db.transaction(work)();
+  const guard = new StoreGuard(db);
   const control = new ControlPlane({ catalog, engine, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, applyInstances, liveNodesOf, atomically, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
   let stopped = false;
   const running = (what: string) => {
@@ -163,22 +179,39 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   const operations = [...alibabaOperationInfo(), ...huaweiOperationInfo()];
   const backendHealth = new BackendHealth({ catalog, probe: (node) => live.probe(node), probeRedis: (instanceId) => redisBackend.probe(instanceId), now, deadlineMs: Math.min(1_000, config.mysqlConnectTimeoutMs) });
   const health = async () => {
+    const { state, reason } = guard.condition();
     const backends = await backendHealth.check();
-    return { ready: backends.every((b) => b.state === 'ready'), version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', backends };
+    const ready = state === 'ok' && backends.every((b) => b.state === 'ready');
+    return { ready, version: VERSION, providers: ['alibaba', 'huawei'], store: config.data === ':memory:' ? 'memory' : 'sqlite', storeState: state, ...(reason === undefined ? {} : { reason }), backends };
+  };
+  // A replay goes through the whole app, which is built below: the sender reads it when called.
+  let url = '';
+  const replay = {
+    send: async (request: Request) => app.fetch(request, { replay: true }),
+    codecs: { alibaba: alibabaReplay, huawei: huaweiReplay },
+    passwordOf: (instanceId: string, user: string) => {
+      const instance = fixtures.instances.find((i) => i.id === instanceId);
+      return [...(instance?.dbAccounts ?? []), ...(instance ? [instance.maintenanceAccount] : [])].find((a) => a.user === user)?.password;
+    },
+    origin: () => url,
   };
   const app = createApp({
     log,
     ids: ids.fork('requests'),
     journal,
     routes: [
-      { path: '/_emulator', app: controlRoutes({ control, redisClients: new RedisClientControl({ catalog, redis, sessions, now }), log, faults, journal, health, createInstance, operations, adminToken: config.adminToken }) },
+      // The dashboard's page and files hold no data: served before the control routes' token check.
+      { path: '/_emulator', app: dashboardRoutes({ adminToken: config.adminToken !== undefined, version: VERSION }) },
+      { path: '/_emulator', app: controlRoutes({ control, redisClients: new RedisClientControl({ catalog, redis, sessions, now }), log, faults, journal, health, createInstance, store: guard, operations, adminToken: config.adminToken, strict: config.strict, replay }) },
       { path: '/', app: welcomeRoute({ version: VERSION, operations }) },
-      { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, log, now }) },
-      { path: '/', app: alibabaRouter({ engine, redis, faults, keys: accessKeys, nonces, auth: config.auth, log, now }) },
+      { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, strict: config.strict, log, now, store: guard }) },
+      { path: '/', app: alibabaRouter({ engine, redis, faults, keys: accessKeys, nonces, auth: config.auth, strict: config.strict, log, now, store: guard }) },
     ],
     notFound: (c) => huaweiNotFound(c.get('requestId'), c.req.method, c.req.path),
   });
 
+  // Start-up has written what it needed: from here on no statement waits for a lock on the event loop.
+  useRuntimeBusyTimeout(db);
   const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   const server = createHttpServer({
     fetch: app.fetch,
@@ -226,5 +259,17 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
       }
     })());
 
-  return { url: `http://${urlHost}:${port}`, host: config.host, port, config, reset, createInstance, deleteInstance, stop };
+  url = `http://${urlHost}:${port}`;
+  return {
+    url,
+    host: config.host,
+    port,
+    config,
+    reset,
+    createInstance,
+    deleteInstance,
+    verify: (expectation) => verify(expectation, { entries: journal.list(), operations }),
+    requests: (filter) => selectRequests(journal.list(), filter),
+    stop,
+  };
 }

@@ -3,10 +3,19 @@ import type { InstanceSummary } from './admin/control-plane.js';
 import { startEmulatorServer, type RunningEmulator } from './emulator.js';
 import type { NewInstanceInput } from './fixtures/new-instance.js';
 
+import type { JournalEntry } from './journal.js';
+import type { RequestFilter, VerifyInput } from './verify/schema.js';
+import type { VerifyResult } from './verify/verify.js';
+
 export type { EmulatorOptions, EmulatorConfig } from './config.js';
 export type { InstanceSummary } from './admin/control-plane.js';
 export type { NewInstanceInput } from './fixtures/new-instance.js';
 export { FixtureError } from './fixtures/load.js';
+export type { ContractWarning, JournalEntry } from './journal.js';
+export type { RequestFilter, VerifyInput } from './verify/schema.js';
+export type { Difference, NearMiss, VerifyResult } from './verify/verify.js';
+export { VerifyInputError } from './verify/verify.js';
+export { expectRequest, type Verifiable } from './verify/expect-request.js';
 
 /** A running emulator with what a test needs to point the vendors' clients at it (credentials are the bundled fixtures' well-known ones). */
 export interface Emulator extends AsyncDisposable {
@@ -30,6 +39,14 @@ export interface Emulator extends AsyncDisposable {
   createInstance(input: NewInstanceInput): InstanceSummary;
   /** Removes an instance made by createInstance, with everything stored for it. */
   deleteInstance(instanceId: string): void;
+  /**
+   * Checks what the code under test asked: `{provider, operation, params?, status?, count?, noWarnings?}`,
+   * as `POST /_emulator/verify` takes it. A failed check is `ok: false` with a `message` naming the
+   * nearest misses; `expectRequest(emulator, ...)` throws that as an AssertionError.
+   */
+  verify(expectation: VerifyInput): VerifyResult;
+  /** The journal's entries that pass the filter, oldest first; `params` are matched as `verify` matches them. */
+  requests(filter?: RequestFilter): JournalEntry[];
   stop(): Promise<void>;
 }
 
@@ -50,6 +67,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     reset: running.reset,
     createInstance: running.createInstance,
     deleteInstance: running.deleteInstance,
+    verify: running.verify,
+    requests: running.requests,
     stop: running.stop,
     [Symbol.asyncDispose]: running.stop,
   };

@@ -1,3 +1,17 @@
+/**
+ * A request that does not keep to the vendor's contract for its operation, recorded in strict mode
+ * only: the cloud would have answered it (it ignores what it does not define), so the wire answer
+ * does not change, but a test can fail on it.
+ */
+export interface ContractWarning {
+  readonly kind: 'unknown_parameter' | 'repeated_parameter';
+  /** The parameter's name, never its value. */
+  readonly parameter: string;
+  /** Where it travelled. */
+  readonly in: 'query' | 'form' | 'body';
+  readonly message: string;
+}
+
 /** One request as the journal keeps it: what happened, never what was sent (no secrets). */
 export interface JournalEntry {
   readonly time: string;
@@ -20,8 +34,12 @@ export interface JournalEntry {
   readonly instanceId: string | null;
   /** Kill tasks the request created (their outcomes: `GET /_emulator/requests/{id}`). */
   readonly taskIds: readonly string[];
+  /** Other ids the answer handed out for later calls: a listing's ResultId, a registered DB user's db_user_id (a replay maps them). */
+  readonly issuedIds: readonly string[];
   /** On a signature failure: the canonical request and string to sign the emulator computed. */
   readonly explanation: { readonly canonicalRequest?: string | undefined; readonly stringToSign?: string | undefined } | null;
+  /** Strict mode: where the request left the vendor's contract (always empty without --strict). */
+  readonly warnings: readonly ContractWarning[];
 }
 
 export interface JournalFilter {

@@ -1,5 +1,5 @@
 /** What every secret is replaced with wherever a request is recorded. */
-const REDACTED = '******';
+export const REDACTED = '******';
 
 /** Names of fields that hold a secret: passwords, secrets, tokens, signatures, credentials headers. */
 const SECRET_NAME = /password|secret|token|^signature$|authorization/i;

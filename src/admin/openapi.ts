@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { VERSION } from '../package.js';
+import { exportDocumentSchema } from '../journal-export.js';
+import { verifySchema } from '../verify/schema.js';
 import * as schemas from './schemas.js';
 
 const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) } } });
@@ -27,7 +29,7 @@ export function openApiDocument(): object {
     },
     security: [{ adminToken: [] }, {}],
     paths: {
-      '/health': { get: { summary: 'Liveness and readiness, version, providers, store, backends', responses: ok('healthy') } },
+      '/health': { get: { summary: 'Liveness and readiness (503 while the data file cannot be written), version, providers, store and its state, backends', responses: ok('healthy') } },
       '/openapi.json': { get: { summary: 'This document', responses: ok('the document') } },
       '/reset': { post: { summary: 'Everything, or one instance, back to the loaded fixtures (never kills on a real server)', requestBody: { ...body(schemas.resetBodySchema), required: false }, responses: ok('reset') } },
       '/state': { get: { summary: 'Instances, nodes, sessions, tasks with results, registered DB users (never passwords), fault rules', responses: ok('the state') } },
@@ -66,6 +68,16 @@ export function openApiDocument(): object {
         get: { summary: 'The last requests to the clouds’ APIs, oldest first (secrets never recorded)', parameters: queryParams(schemas.journalQuerySchema), responses: ok('entries') },
         delete: { summary: 'Clear the journal', responses: ok('cleared') },
       },
+      '/journal/export': { get: { summary: 'The journal as a versioned JSON document, each entry with the request a replay sends (secrets ******; docs/journal-export.md)', responses: ok('the document') } },
+      '/journal/replay': { post: { summary: 'Send each entry of an export again through the normal pipeline, authentication off; answers per entry (body at most 16 MiB, 10000 entries)', requestBody: body(exportDocumentSchema), responses: ok('per-entry results') } },
+      '/verify': {
+        post: {
+          summary: 'Assert on the journal: requests of an operation whose params match, how many (default at least one), no contract warnings. 409 verification_failed with what matched and the nearest misses',
+          requestBody: body(verifySchema),
+          responses: { '200': { description: 'verified' }, '409': { description: 'not verified: message, entries, nearMisses, warnings' }, '4XX': { $ref: '#/components/responses/Error' } },
+        },
+      },
+      '/contract-warnings': { get: { summary: 'Strict mode (--strict): parameters the vendor does not define for their operation, or sent twice, request by request', responses: ok('warnings') } },
       '/requests/{requestId}': { get: { summary: 'One journaled request by the id the client saw, with why it was refused (what an Alibaba Recommend links to)', parameters: [pathParam('requestId', 'request id, any letter case')], responses: ok('the request') } },
       '/operations': { get: { summary: 'Every operation of both clouds the emulator routes: method, path, signing, RAM/IAM action, fault rules, use of a real server', responses: ok('operations') } },
       '/fixtures': { post: { summary: 'Load a fixture document (validated like the file) and reset everything to it', requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: 'a fixture document, as fixtures/default.json' } } } }, responses: ok('loaded') } },

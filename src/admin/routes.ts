@@ -1,20 +1,24 @@
 import { Hono, type Context } from 'hono';
-import { z } from 'zod';
 import { BackendError } from '../backends/session-backend.js';
 import { EngineError } from '../engine/errors.js';
 import { FaultRuleError, type FaultRegistry } from '../faults.js';
-import { describeIssues, FixtureError, parseFixtures } from '../fixtures/load.js';
-import { abortedResponse, BodyTooLargeError, readBody, RequestAbortedError } from '../http/body.js';
+import { FixtureError, parseFixtures } from '../fixtures/load.js';
+import { abortedResponse, BodyTooLargeError, RequestAbortedError } from '../http/body.js';
 import type { AppEnv } from '../http/context.js';
 import { jsonResponse } from '../http/json.js';
 import { sameSecret } from '../same-secret.js';
 import type { Journal } from '../journal.js';
 import type { Logger } from '../log.js';
 import type { OperationInfo } from '../providers/operation-info.js';
-import { ControlError, type ControlPlane, type InstanceSummary } from './control-plane.js';
 import type { RedisClientControl } from './redis-clients.js';
 import type { BackendState } from '../backends/health.js';
+import { StoreUnavailableError } from '../store/faults.js';
+import type { StoreGuard } from '../store/guard.js';
+import { logStoreFailure } from '../store/log-failure.js';
+import { ControlError, type ControlPlane, type InstanceSummary } from './control-plane.js';
+import { addJournalRoutes, type JournalRoutesOptions } from './journal-routes.js';
 import { openApiDocument } from './openapi.js';
+import { BadRequest, errorBody, jsonBody, MAX_FIXTURES_BODY_BYTES, parse } from './request.js';
 import * as schemas from './schemas.js';
 
 /** What `GET /_emulator/health` reports besides `status`. */
@@ -23,7 +27,12 @@ export interface HealthInfo {
   readonly ready: boolean;
   readonly version: string;
   readonly providers: readonly string[];
+  /** `sqlite` or `memory`. */
   readonly store: string;
+  /** `ok`, or why the store cannot serve: `damaged`, `busy` (another process's lock), `read-only`, `full`, `io`. */
+  readonly storeState: string;
+  /** SQLite's words for a storeState other than `ok`. */
+  readonly reason?: string;
   readonly backends: readonly BackendState[];
 }
 
@@ -37,43 +46,19 @@ export interface ControlRoutesOptions {
   readonly health: () => Promise<HealthInfo>;
   /** Checks a create request against the loaded fixtures, makes up its id if needed, and adds the instance. */
   readonly createInstance: (input: unknown) => InstanceSummary;
+  /** Says when a control request failed because of the data file (another process's lock, damage). */
+  readonly store: StoreGuard;
   /** Every operation the adapters route, for `GET /_emulator/operations`. */
   readonly operations: readonly OperationInfo[];
   /** When set, every control route wants `Authorization: Bearer <token>`. */
   readonly adminToken: string | undefined;
+  /** --strict: whether contract warnings are being recorded. */
+  readonly strict: boolean;
+  /** How POST /journal/replay sends requests again. */
+  readonly replay: JournalRoutesOptions['replay'];
 }
 
-/**
- * The largest control request body: a session, a patch, a fault rule or a reset is well under
- * 1 KB, so 1 MiB is room to spare.
- */
-export const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
-/**
- * The largest fixture document (POST /_emulator/fixtures): fixtures/default.json is 9 KB, and a
- * document simulating 10,000 sessions about 3 MB.
- */
-export const MAX_FIXTURES_BODY_BYTES = 16 * 1024 * 1024;
-
-/** The control API's error body: `{"error":{"code","message"}}`, 4xx for the caller's mistakes. */
-const errorBody = (status: 400 | 401 | 404 | 409 | 413 | 500 | 502, code: string, message: string) => jsonResponse({ error: { code, message } }, status, status === 401 ? { 'www-authenticate': 'Bearer realm="das-emulator"' } : {});
-
-class BadRequest extends Error {}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new BadRequest(`invalid ${what}: ${describeIssues(parsed.error)}`);
-  return parsed.data;
-}
-
-async function jsonBody(c: Context<AppEnv>, { optional = false, limit = MAX_CONTROL_BODY_BYTES } = {}): Promise<unknown> {
-  const text = new TextDecoder().decode(await readBody(c, limit));
-  if (text.trim() === '' && optional) return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new BadRequest('the body is not JSON');
-  }
-}
+export { MAX_CONTROL_BODY_BYTES, MAX_FIXTURES_BODY_BYTES } from './request.js';
 
 const bearerMatches = (header: string | undefined, token: string): boolean => {
   // Authentication schemes are case-insensitive (RFC 9110 §11.1).
@@ -101,10 +86,12 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
   app.onError((error, c) => {
     const audit = c.get('audit');
     if (error instanceof RequestAbortedError) return abortedResponse(audit, error);
-    const response = toErrorResponse(error);
-    if (response.status === 500) options.log.error('control plane error', { error: error.stack ?? error.message });
+    const storeFailure = options.store.failure(error);
+    if (storeFailure) logStoreFailure(options.log, c.get('requestId'), storeFailure);
+    const response = toErrorResponse(storeFailure ?? error);
+    if (response.status === 500 && !storeFailure) options.log.error('control plane error', { error: error.stack ?? error.message });
     audit.errorCode = 'control_error';
-    audit.detail = error.message;
+    audit.detail = (storeFailure ?? error).message;
     return response;
   });
 
@@ -113,10 +100,11 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
   };
   const json = (body: unknown, status: 200 | 201 = 200) => jsonResponse(body, status);
 
+  // Ready means every operation can be served: a store that cannot write, or a bound server that does
+  // not answer, is 503, which a Docker HEALTHCHECK (`r.ok`) and a Testcontainers wait strategy (200) read as not ready.
   app.get('/health', async (c) => {
     operation(c, 'Health');
     const health = await options.health();
-    // Not ready is 503, so a container health check or a wait strategy waits for a bound server too.
     return jsonResponse({ status: health.ready ? 'ok' : 'unavailable', ...health }, health.ready ? 200 : 503);
   });
   app.get('/operations', (c) => (operation(c, 'ListOperations'), json({ operations: options.operations })));
@@ -210,6 +198,8 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
     return json({ request: entry, tasks: control.tasksOf(entry.taskIds) });
   });
 
+  addJournalRoutes(app, { journal, strict: options.strict, operations: options.operations, replay: options.replay });
+
   app.post('/fixtures', async (c) => {
     operation(c, 'LoadFixtures');
     const fixtures = parseFixtures(await jsonBody(c, { limit: MAX_FIXTURES_BODY_BYTES }), 'fixture document');
@@ -234,5 +224,6 @@ function toErrorResponse(error: unknown): Response {
   if (error instanceof EngineError) return error.kind === 'task_not_found' ? errorBody(404, 'not_found', error.message) : errorBody(409, 'conflict', error.message);
   // A bound node's server did not answer a listing: not the caller's mistake, and not ours.
   if (error instanceof BackendError) return errorBody(502, 'backend_unavailable', error.message);
+  if (error instanceof StoreUnavailableError) return error.fault === 'busy' ? errorBody(503, 'store_busy', error.message) : errorBody(500, 'store_failed', error.message);
   return errorBody(500, 'internal_error', error instanceof Error ? error.message : String(error));
 }

@@ -25,6 +25,7 @@ export function welcomeRoute(options: WelcomeOptions): Hono<AppEnv> {
 <body><h1>das-emulator ${escape(options.version)}</h1>
 <p>A local emulator of Alibaba Cloud DAS (API 2020-01-16, RPC at <code>/</code>) and Huawei Cloud DAS v3 (<code>/v3/...</code>). Point the vendors' clients at this address.</p>
 <ul>
+<li><a href="/_emulator/ui"><strong>/_emulator/ui</strong></a>: the dashboard: instances and live sessions, kill tasks, the journal, fault rules, DB users</li>
 <li><a href="/_emulator/health">/_emulator/health</a>: health</li>
 <li><a href="/_emulator/operations">/_emulator/operations</a>: the operations below, as JSON</li>
 <li><a href="/_emulator/journal">/_emulator/journal</a>: the last requests, with why each refusal was refused</li>

@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import { describeNode, finalStateOf, type DbCredentials, type NodeRef, type Outcome, type Session, type Task, type TaskFailure, type TaskResultItem } from '../model.js';
 import { BackendError, type KillerConnection, type SessionBackend } from '../backends/session-backend.js';
 import type { SessionListingStore, StoredListing } from '../store/session-listings.js';
+import { storeFaultOf } from '../store/faults.js';
 import type { StoredTask, TaskStore } from '../store/tasks.js';
 import type { Catalog, InstanceInfo } from './catalog.js';
 import { EngineError } from './errors.js';
@@ -290,12 +291,14 @@ export class KillEngine {
       // The listing is taken before the killer connects, so the killer's own connection is not in it.
       listing = await backend.list(node);
     } catch (error) {
+      if (storeFaultOf(error)) throw error;
       failure = { kind: 'other_error', message: `listing sessions failed: ${(error as Error).message}` };
     }
     if (!failure) {
       try {
         connection = await backend.connect(node, account);
       } catch (error) {
+        if (storeFaultOf(error)) throw error;
         failure = { kind: error instanceof BackendError && error.kind === 'access_denied' ? 'bad_account' : 'other_error', message: (error as Error).message };
       }
     }
@@ -351,6 +354,9 @@ export class KillEngine {
       const reply = await connection.kill(session.id);
       return reply === 'killed' ? 'killed' : reply === 'not_owner' ? 'no_permission' : 'already_gone';
     } catch (error) {
+      // The data file failing (a simulated kill is a row deleted) is no outcome of this session's
+      // kill: the request fails as a whole, and may be tried again.
+      if (storeFaultOf(error)) throw error;
       this.options.log.warn('kill failed', { session: session.id, reason: (error as Error).message });
       return 'other_error';
     }

@@ -34,6 +34,8 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
     // Control requests take random ids, so polling the control API never shifts the seeded ids of cloud requests.
     c.set('requestId', c.req.path.startsWith('/_emulator') ? randomIds.uuid() : parts.ids.uuid());
     c.set('audit', {});
+    // Only an in-process call can pass an env: nothing on the wire can claim to be a replay.
+    c.set('replay', (c.env as { replay?: unknown } | undefined)?.replay === true);
     await next();
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
     if (incoming && !incoming.complete && !c.res.headers.has('connection')) c.res.headers.set('connection', 'close');
@@ -76,7 +78,9 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
       caller: audit.caller ?? null,
       instanceId: audit.instanceId ?? null,
       taskIds: audit.taskIds ?? [],
+      issuedIds: audit.issuedIds ?? [],
       explanation: audit.explanation ?? null,
+      warnings: audit.warnings ?? [],
     });
   });
   for (const route of parts.routes) app.route(route.path, route.app);

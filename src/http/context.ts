@@ -1,3 +1,5 @@
+import type { ContractWarning } from '../journal.js';
+
 /** What each request leaves behind for the access log: filled in by whichever adapter handles it. */
 export interface RequestAudit {
   /** The request id as the adapter answered it (Alibaba upper-case, Huawei without dashes). */
@@ -16,8 +18,12 @@ export interface RequestAudit {
   instanceId?: string;
   /** Kill tasks the request created. */
   taskIds?: string[];
+  /** Other ids the answer handed out for later calls (a listing's ResultId, a db_user_id). */
+  issuedIds?: string[];
   /** On a signature failure, what the emulator computed (secrets redacted): to compare with the client's. */
   explanation?: { canonicalRequest?: string | undefined; stringToSign?: string | undefined };
+  /** Strict mode: parameters the vendor does not define for the operation, or sent twice. */
+  warnings?: ContractWarning[];
 }
 
 /** Hono environment shared by every route. */
@@ -25,5 +31,7 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     audit: RequestAudit;
+    /** A request `POST /_emulator/journal/replay` sends again: authentication is off for it (its secrets were redacted). */
+    replay: boolean;
   };
 }

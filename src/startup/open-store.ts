@@ -2,6 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { ConfigError } from '../config.js';
 import { loadSecretKey, SecretBox } from '../secrets.js';
 import { openDatabase, type Db } from '../store/database.js';
+import { checkStoreFile, storeStartupError } from './check-store.js';
 import { checkDataPath, dataOpenError } from './data-path.js';
 import { lockDataFile } from './data-lock.js';
 import { checkSecretKey } from './key-check.js';
@@ -26,8 +27,9 @@ export function openStore(config: { readonly data: string; readonly secretKey?: 
     try {
       db = openDatabase(config.data);
     } catch (error) {
-      throw dataOpenError(config.data, error);
+      throw storeStartupError(config.data, error) ?? dataOpenError(config.data, error);
     }
+    checkStoreFile(db, config.data);
     let secrets: SecretBox;
     // A key file made by this start (the old one lost) goes again if it is refused, leaving the folder as it was.
     const madeKeyFile = config.secretKey === undefined && config.data !== ':memory:' && !existsSync(`${config.data}.key`);

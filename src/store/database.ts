@@ -136,14 +136,31 @@ export function countSeededRun(db: Db): number {
   })();
 }
 
+/**
+ * How long a statement may wait for another connection's write lock while the emulator starts: it
+ * does not listen yet, so nothing else waits behind it.
+ */
+export const STARTUP_BUSY_TIMEOUT_MS = 5000;
+/**
+ * And once it serves: better-sqlite3 waits synchronously, on the event loop, so every request and
+ * health check would wait too (a foreign lock once froze the server 7 s). A few milliseconds absorb
+ * a short foreign commit; longer locks are waited for asynchronously (see StoreGuard).
+ */
+export const RUNTIME_BUSY_TIMEOUT_MS = 5;
+
+/** Switches an opened data file to the serving wait (RUNTIME_BUSY_TIMEOUT_MS). */
+export function useRuntimeBusyTimeout(db: Db): void {
+  db.pragma(`busy_timeout = ${RUNTIME_BUSY_TIMEOUT_MS}`);
+}
+
 /** Opens (creating if needed) the data file, in WAL mode, and brings its schema up to date. */
 export function openDatabase(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
+  db.pragma(`busy_timeout = ${STARTUP_BUSY_TIMEOUT_MS}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     db.close();

@@ -54,7 +54,7 @@ describe('control API', () => {
       const res = await api.get<Record<string, unknown>>('/health');
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(res.body).toEqual({ status: 'ok', ready: true, version: VERSION, providers: ['alibaba', 'huawei'], store: 'memory', backends: [{ backend: 'simulated', state: 'ready' }] });
+      expect(res.body).toEqual({ status: 'ok', ready: true, version: VERSION, providers: ['alibaba', 'huawei'], store: 'memory', storeState: 'ok', backends: [{ backend: 'simulated', state: 'ready' }] });
     });
   });
 
@@ -545,6 +545,10 @@ describe('control API', () => {
       '/faults': ['delete', 'get', 'post'],
       '/faults/{id}': ['delete'],
       '/journal': ['delete', 'get'],
+      '/journal/export': ['get'],
+      '/journal/replay': ['post'],
+      '/verify': ['post'],
+      '/contract-warnings': ['get'],
       '/requests/{requestId}': ['get'],
       '/operations': ['get'],
       '/fixtures': ['post'],
@@ -591,7 +595,7 @@ describe('control API', () => {
           expect(declared.every((p) => p.required === true)).toBe(true);
         }
       }
-      for (const [path, method] of [['/instances/{id}/sessions', 'post'], ['/instances/{id}/sessions/{sessionId}', 'patch'], ['/faults', 'post'], ['/fixtures', 'post']] as const) {
+      for (const [path, method] of [['/instances/{id}/sessions', 'post'], ['/instances/{id}/sessions/{sessionId}', 'patch'], ['/faults', 'post'], ['/fixtures', 'post'], ['/verify', 'post'], ['/journal/replay', 'post']] as const) {
         expect(doc.paths[path]![method]!.requestBody?.content['application/json']?.schema, `${method} ${path}`).toEqual(expect.objectContaining({ type: 'object' }));
       }
       const query = (path: string) => (doc.paths[path]!.get!.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name).sort();

@@ -7,7 +7,7 @@ import { rawRequest } from '../support/http.js';
 import { ALIBABA_ADMIN, ControlApi, expectControlError, HUAWEI_INSTANCE, RDS, type JournalEntry } from './control.js';
 import { recordingProxy, type RecordingProxy } from './recording-proxy.js';
 
-const ENTRY_FIELDS = ['caller', 'detail', 'durationMs', 'errorCode', 'explanation', 'faultRuleId', 'instanceId', 'method', 'operation', 'params', 'path', 'provider', 'requestId', 'status', 'taskIds', 'time'];
+const ENTRY_FIELDS = ['caller', 'detail', 'durationMs', 'errorCode', 'explanation', 'faultRuleId', 'instanceId', 'issuedIds', 'method', 'operation', 'params', 'path', 'provider', 'requestId', 'status', 'taskIds', 'time', 'warnings'];
 const DB_USERS_PATH = DB_USERS.replace('{project_id}', PROJECT).replace('{instance_id}', HUAWEI_INSTANCE);
 
 describe('the journal', () => {

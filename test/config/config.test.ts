@@ -23,6 +23,7 @@ const DEFAULTS: EmulatorConfig = {
   maxConnections: 800,
   killTimeoutMs: 30_000,
   mysqlConnectTimeoutMs: 5_000,
+  strict: false,
 };
 
 /** The ConfigError message `fn` throws (fails the test if it throws nothing or something else). */
@@ -89,6 +90,16 @@ describe('configFromCli flags and env twins', () => {
   it('takes the secret key from DAS_EMULATOR_SECRET_KEY only: no flag puts it on the command line', () => {
     expect(configFromCli([], { DAS_EMULATOR_SECRET_KEY: 'ab'.repeat(32) })).toEqual({ ...DEFAULTS, secretKey: 'ab'.repeat(32) });
     expect(() => configFromCli(['--secret-key', 'x'], {})).toThrow(/secret-key/);
+  });
+
+  it('--strict is a switch; its env twin takes true, false, 1 or 0, and the flag wins', () => {
+    const strictOf = (argv: string[], env: Record<string, string>) => (configFromCli(argv, env) as EmulatorConfig).strict;
+    expect(strictOf(['--strict'], {})).toBe(true);
+    expect(strictOf([], { DAS_EMULATOR_STRICT: '1' })).toBe(true);
+    expect(strictOf([], { DAS_EMULATOR_STRICT: 'false' })).toBe(false);
+    expect(strictOf(['--strict'], { DAS_EMULATOR_STRICT: '0' })).toBe(true);
+    expect(configErrorOf(() => configFromCli([], { DAS_EMULATOR_STRICT: 'yes' }))).toBe('invalid configuration: DAS_EMULATOR_STRICT: expected true, false, 1 or 0');
+    expect(resolveConfig({ strict: true }).strict).toBe(true);
   });
 
   it('accepts every auth mode and every log level', () => {

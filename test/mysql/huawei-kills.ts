@@ -80,6 +80,15 @@ export function huaweiKillSuite(): void {
     expect(await aliveOf(idle, sleeping, inTrx, canary)).toEqual([false, false, false, true]);
   });
 
+  it('CancelInstanceProcess kills with the oldest registered account, each id only while it belongs to the named user', async () => {
+    const idle = await scope.idle(app, shop);
+    const sleeping = await scope.sleeping(app2, crm);
+    const canary = await scope.idle(app, shop);
+    const res = await client.send({ method: 'POST', url: '/v3/{project_id}/instances/{instance_id}/kill-process', data: { engine_type: 'mysql', processes: [{ id: Number(idle.id), user: app.user }, { id: Number(sleeping.id), user: app.user }] } });
+    expect(res).toEqual({ httpStatusCode: 200, count: 1 });
+    expect(await aliveOf(idle, sleeping, canary)).toEqual([false, true, true]);
+  });
+
   it('a standard account kills only its own sessions', async () => {
     const own = await scope.idle(app);
     const other = await scope.idle(app2);

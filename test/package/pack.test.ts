@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DASHBOARD_FILES } from '../../src/admin/dashboard.js';
 import { ROOT } from '../readme/recipes.js';
 
 const run = promisify(execFile);
@@ -31,8 +32,9 @@ describe('the npm package', () => {
   }, 600_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('ships the build, the fixtures with their JSON Schema, README, CHANGELOG and LICENSE, and no sources or tests', () => {
+  it('ships the build, the fixtures with their JSON Schema, the dashboard, README, CHANGELOG and LICENSE, and no sources or tests', () => {
     expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'fixtures/default.json', 'fixtures/schema.json']));
+    expect(files).toEqual(expect.arrayContaining(DASHBOARD_FILES.map((f) => `ui/${f}`)));
     expect(files.filter((f) => /^(src|test|bench)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
   });
 
@@ -55,6 +57,8 @@ describe('the npm package', () => {
         child.on('exit', (code) => reject(new Error(`exited ${code} before the ready line: ${out}`)));
       });
       expect(((await (await fetch(`${url}/_emulator/health`)).json()) as { status: string }).status).toBe('ok');
+      // The dashboard's files come from the installed package.
+      for (const path of ['/_emulator/ui', '/_emulator/ui/dashboard.js']) expect((await fetch(url + path)).status, path).toBe(200);
     } finally {
       child.kill('SIGTERM');
     }

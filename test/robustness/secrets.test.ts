@@ -111,7 +111,7 @@ describe('secrets: passwords, keys, tokens and signatures never reach the data f
     const envKey = randomBytes(32).toString('hex');
     const env: Record<string, string> = { DAS_EMULATOR_ADMIN_TOKEN: SECRETS.adminToken };
     if (keyFrom === 'environment') env.DAS_EMULATOR_SECRET_KEY = envKey;
-    const cli = resources.cli(['--port', '0', '--data', data, '--fixtures', await secretFixtures(), '--log-level', 'debug', '--log-format', format], env);
+    const cli = resources.cli(['--port', '0', '--data', data, '--fixtures', await secretFixtures(), '--log-level', 'debug', '--log-format', format, '--strict'], env);
     const { url } = await cli.waitReady();
     const proxy = await recordingProxy(url);
     resources.onCleanup(() => proxy.close());
@@ -168,6 +168,17 @@ describe('secrets: passwords, keys, tokens and signatures never reach the data f
     expect((await control(url, '/state', { token: SECRETS.wrongAdminToken })).status).toBe(401);
     const state = await control(url, '/state', { token: SECRETS.adminToken });
     const tasks = await control(url, '/tasks?limit=1000', { token: SECRETS.adminToken });
+    // Verification, contract warnings, the export, and a replay of it (which fills the passwords the fixtures know back in).
+    const verification = await control(url, '/verify', { method: 'POST', token: SECRETS.adminToken, body: { provider: 'alibaba', operation: 'CreateKillInstanceSessionTask', params: { DbUserPassword: SECRETS.alibabaDbPassword, SessionIds: [999] } } });
+    expect(verification.status).toBe(409);
+    expect(verification.body.nearMisses.length).toBeGreaterThan(0);
+    const warnings = await control(url, '/contract-warnings', { token: SECRETS.adminToken });
+    expect(warnings.body.strict).toBe(true);
+    const exported = await control(url, '/journal/export', { token: SECRETS.adminToken });
+    expect(exported.body.entries.length).toBeGreaterThan(20);
+    const replayed = await control(url, '/journal/replay', { method: 'POST', token: SECRETS.adminToken, body: exported.body });
+    expect(replayed.status).toBe(200);
+    expect(replayed.body.replayed).toBeGreaterThan(20);
     const journal = await control(url, '/journal?limit=100000', { token: SECRETS.adminToken });
     expect(state.status).toBe(200);
     expect(journal.body.entries.length).toBeGreaterThan(20);
@@ -193,6 +204,10 @@ describe('secrets: passwords, keys, tokens and signatures never reach the data f
     expect(leaks(cli.stderr, secrets), 'stderr').toEqual([]);
     expect(leaks(cli.stdout, secrets), 'stdout').toEqual([]);
     expect(leaks(JSON.stringify(journal.body), secrets), 'journal').toEqual([]);
+    expect(leaks(JSON.stringify(verification.body), secrets), 'verify').toEqual([]);
+    expect(leaks(JSON.stringify(warnings.body), secrets), 'contract warnings').toEqual([]);
+    expect(leaks(JSON.stringify(exported.body), secrets), 'journal export').toEqual([]);
+    expect(leaks(JSON.stringify(replayed.body), secrets), 'replay results').toEqual([]);
     expect(leaks(JSON.stringify(state.body), secrets), 'state').toEqual([]);
     expect(leaks(JSON.stringify(tasks.body), secrets), 'tasks').toEqual([]);
 

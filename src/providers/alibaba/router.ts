@@ -10,6 +10,9 @@ import { describeIssues } from '../../fixtures/load.js';
 import type { AppEnv, RequestAudit } from '../../http/context.js';
 import { boundedExplanation, redactParams } from '../../redact.js';
 import type { Logger } from '../../log.js';
+import { logStoreFailure } from '../../store/log-failure.js';
+import { StoreUnavailableError } from '../../store/faults.js';
+import type { StoreGuard } from '../../store/guard.js';
 import { acs3Authenticator, rpcV1Authenticator, type Authenticator } from './auth/authenticators.js';
 import type { AccessKeyDirectory, AlibabaPrincipal } from './auth/credentials.js';
 import type { NonceCache } from './auth/nonce-cache.js';
@@ -25,6 +28,7 @@ import type { RedisSessions } from '../../engine/redis-sessions.js';
 import { BackendError } from '../../backends/session-backend.js';
 import type { AlibabaOperation } from './operations/operation.js';
 import type { OperationInfo } from '../operation-info.js';
+import { alibabaContractWarnings } from './contract.js';
 import { ACS3_ALGORITHMS } from './auth/signature-v3.js';
 import { MAX_BODY_BYTES, MAX_PARAMETERS } from './limits.js';
 import { parseAlibabaRequest, TooManyParametersError, type AlibabaRequest } from './request.js';
@@ -56,8 +60,12 @@ export interface AlibabaRouterOptions {
   /** Nonces used within the replay window (AUTH_WINDOW_MS), kept across restarts. */
   readonly nonces: NonceCache;
   readonly auth: AuthMode;
+  /** Record contract warnings (--strict). */
+  readonly strict: boolean;
   readonly log: Logger;
   readonly now: () => number;
+  /** Waits out another process's lock on the data file, and says when the file failed. */
+  readonly store: StoreGuard;
 }
 
 /** Alibaba request ids are upper-case UUIDs. */
@@ -69,7 +77,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   /** Runs the authenticators; in `log` mode a failure is only logged. Returns the caller, if known. */
-  const authenticate = (request: AlibabaRequest, now: number, audit: RequestAudit): AlibabaPrincipal | undefined => {
+  const authenticate = (request: AlibabaRequest, now: number, audit: RequestAudit, auth: AuthMode): AlibabaPrincipal | undefined => {
     for (const authenticator of authenticators) {
       const outcome = authenticator.authenticate(request, now);
       if (outcome.kind === 'not-mine') continue;
@@ -83,7 +91,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
         audit.explanation = explanation;
         options.log.debug('alibaba signature rejected', { code: outcome.error.code, ...explanation });
       }
-      if (options.auth === 'enforce') throw outcome.error;
+      if (auth === 'enforce') throw outcome.error;
       options.log.warn('auth=log: request would be rejected', { code: outcome.error.code, detail: outcome.error.detail });
       return outcome.key?.principal;
     }
@@ -91,7 +99,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
   };
 
   /** RAM: `hdm:<Action>`; an explicit Deny wins, no Allow is an implicit deny. */
-  const checkRam = (principal: AlibabaPrincipal | undefined, action: string) => {
+  const checkRam = (principal: AlibabaPrincipal | undefined, action: string, auth: AuthMode) => {
     if (!principal) return;
     const authAction = `hdm:${action}`;
     const decision = authorize(principal, authAction);
@@ -106,7 +114,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       AuthAction: authAction,
       EncodedDiagnosticMessage: Buffer.from(JSON.stringify({ action: authAction, decision: noPermissionType, principal: principal.name })).toString('base64'),
     });
-    if (options.auth === 'enforce') throw error;
+    if (auth === 'enforce') throw error;
     options.log.warn('auth=log: request would be denied by RAM', { detail: error.detail });
   };
 
@@ -130,10 +138,12 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       if (request.version !== ALIBABA_API_VERSION) throw alibabaErrors.invalidVersion(request.version);
       const operation = OPERATIONS.get(request.action);
       if (!operation) throw alibabaErrors.actionNotFound(request.action);
+      if (options.strict) audit.warnings = alibabaContractWarnings(request, operation);
       // 4. Authentication (AccessKey, timestamp, signature, nonce), then RAM.
       const now = options.now();
-      const principal = options.auth === 'off' ? undefined : authenticate(request, now, audit);
-      if (options.auth !== 'off') checkRam(principal, operation.action);
+      const auth = c.get('replay') ? 'off' : options.auth;
+      const principal = auth === 'off' ? undefined : authenticate(request, now, audit, auth);
+      if (auth !== 'off') checkRam(principal, operation.action, auth);
       // 5. An injected fault, if a rule claims the request.
       const fault = options.faults.take({ provider: 'alibaba', operation: operation.action, instanceId: request.param('InstanceId') });
       if (fault) {
@@ -147,12 +157,14 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       for (const [name] of [...request.query, ...request.form]) raw[name] ??= request.param(name)!;
       const params = operation.params.parse(raw);
       // 7. Call the engine and render its answer.
-      const data = await operation.handle(params, { engine: options.engine, redis: options.redis, owner: principal?.accountUid, now, recordTasks: (ids) => (audit.taskIds = [...ids]) });
+      const data = await options.store.run(() => operation.handle(params, { engine: options.engine, redis: options.redis, owner: principal?.accountUid, now, recordTasks: (ids) => (audit.taskIds = [...ids]), recordIssued: (ids) => (audit.issuedIds = [...ids]) }));
       return successResponse(requestId, data, operation.stringEnvelope === true);
     } catch (error) {
       if (error instanceof RequestAbortedError) return abortedResponse(audit, error);
-      const cloudError = toAlibabaError(error);
-      if (cloudError.code === 'InternalError' && !audit.faultRuleId) options.log.error('internal error', { requestId, error: (error as Error).stack ?? String(error) });
+      const storeFailure = options.store.failure(error);
+      if (storeFailure) logStoreFailure(options.log, requestId, storeFailure);
+      const cloudError = toAlibabaError(storeFailure ?? error);
+      if (cloudError.code === 'InternalError' && !audit.faultRuleId && !storeFailure) options.log.error('internal error', { requestId, error: (error as Error).stack ?? String(error) });
       audit.errorCode = cloudError.code;
       audit.detail = cloudError.detail;
       return errorResponse(requestId, cloudError, new URL(c.req.url).origin);
@@ -172,5 +184,8 @@ function toAlibabaError(error: unknown): AlibabaError {
   if (error instanceof EngineError) return alibabaErrors.invalidParams(error.message);
   // A bound server that cannot be reached or refuses the service account, for calls that answer only once it has (Redis).
   if (error instanceof BackendError) return alibabaErrors.serviceUnavailable(error.message);
+  // Another process kept the data file locked past the retry budget: a temporary failure, as the
+  // catalog's ServiceUnavailable says; a damaged or unwritable file is an internal error.
+  if (error instanceof StoreUnavailableError) return error.fault === 'busy' ? alibabaErrors.serviceUnavailable(error.message) : alibabaErrors.internalError(error.message);
   return alibabaErrors.internalError(error instanceof Error ? error.message : String(error));
 }

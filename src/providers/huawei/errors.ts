@@ -70,6 +70,8 @@ export const huaweiErrors = {
   apiNotFound: (detail: string) => gateway('APIGW.0101', detail),
   badRequest: (detail: string) => gateway('APIGW.0201', detail),
   entityTooLarge: (detail: string) => gateway('APIGW.0201', detail, 'Request entity too large.', 413),
+  /** The gateway's answer when DAS behind it cannot serve (here: another process keeps the data file locked). */
+  backendUnavailable: (detail: string) => gateway('APIGW.0201', detail, 'Backend unavailable.', 502),
   /** 401 with the detail the cloud appends: `x-auth-token not found`, `ak <AK> not exist`, `verify aksk signature fail`, ... */
   iamAuthentication: (cloudDetail: string, detail: string = cloudDetail) =>
     gateway('APIGW.0301', detail, `${GATEWAY_ERRORS['APIGW.0301'].message}: ${cloudDetail}`),

@@ -11,6 +11,9 @@ import type { AppEnv, RequestAudit } from '../../http/context.js';
 import { boundedExplanation, redactParams } from '../../redact.js';
 import { headerSafe, jsonResponse } from '../../http/json.js';
 import type { Logger } from '../../log.js';
+import { logStoreFailure } from '../../store/log-failure.js';
+import { StoreUnavailableError } from '../../store/faults.js';
+import type { StoreGuard } from '../../store/guard.js';
 import { akskAuthenticator, missingCredentials, tokenAuthenticator, type Caller, type HuaweiAuthenticator, type HuaweiRequest } from './auth/authenticators.js';
 import { authorizeIam } from './auth/iam.js';
 import type { HuaweiIdentities } from './auth/identities.js';
@@ -22,17 +25,20 @@ import type { KeystoneOperation, KeystoneResult } from './iam/keystone.js';
 import { keystoneListProjects } from './iam/keystone-list-projects.js';
 import { keystoneListRegions } from './iam/keystone-list-regions.js';
 import { deleteDbUser, listDbUsers, registerDbUser, showDbUser, updateDbUser } from './operations/db-users.js';
+import { cancelInstanceProcess } from './operations/cancel-instance-process.js';
+import { deleteAllSessions } from './operations/delete-all-sessions.js';
 import { deleteProcess } from './operations/delete-process.js';
 import { listProcesses } from './operations/list-processes.js';
 import type { HuaweiOperation } from './operations/operation.js';
 import type { OperationInfo, RealServerUse } from '../operation-info.js';
+import { huaweiContractWarnings } from './contract.js';
 import { showQuotas } from './operations/show-quotas.js';
 
 /** The API gateway refuses bodies over 12 MB. */
 export const MAX_BODY_BYTES = 12 * 1024 * 1024;
 const PROJECT_ID = /^[0-9a-f]{32}$/;
 
-const OPERATIONS: readonly HuaweiOperation[] = [deleteProcess, listProcesses, registerDbUser, listDbUsers, showDbUser, updateDbUser, deleteDbUser, showQuotas];
+const OPERATIONS: readonly HuaweiOperation[] = [deleteProcess, cancelInstanceProcess, deleteAllSessions, listProcesses, registerDbUser, listDbUsers, showDbUser, updateDbUser, deleteDbUser, showQuotas];
 /** IAM's Keystone reads that region-built SDK clients make before their first DAS call. */
 const KEYSTONE_OPERATIONS: readonly KeystoneOperation[] = [keystoneListProjects, keystoneListRegions];
 
@@ -68,6 +74,11 @@ function match(method: string, path: string): { operation: HuaweiOperation; para
   return undefined;
 }
 
+/** A DAS operation by its SDK name (the journal's `operation`). */
+export const huaweiOperationNamed = (name: string): HuaweiOperation | undefined => OPERATIONS.find((o) => o.name === name);
+/** IAM's Keystone reads by name: their parameters are all query parameters. */
+export const isKeystoneOperation = (name: string): boolean => KEYSTONE_OPERATIONS.some((o) => o.name === name);
+
 /** The operations this adapter answers (IAM's token route included), for fault rules and the journal. */
 export const HUAWEI_OPERATIONS: readonly string[] = [...OPERATIONS.map((o) => o.name), 'CreateToken', ...KEYSTONE_OPERATIONS.map((o) => o.name)];
 
@@ -89,8 +100,12 @@ export interface HuaweiRouterOptions {
   readonly identities: HuaweiIdentities;
   readonly tokens: TokenStore;
   readonly auth: AuthMode;
+  /** Record contract warnings (--strict). */
+  readonly strict: boolean;
   readonly log: Logger;
   readonly now: () => number;
+  /** Waits out another process's lock on the data file, and says when the file failed. */
+  readonly store: StoreGuard;
 }
 
 export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
@@ -98,7 +113,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   /** Runs the authenticators; in `log` mode a failure is only logged. Returns the caller, if known. */
-  const authenticate = (request: HuaweiRequest, now: number, audit: RequestAudit): Caller | undefined => {
+  const authenticate = (request: HuaweiRequest, now: number, audit: RequestAudit, auth: AuthMode): Caller | undefined => {
     for (const authenticator of authenticators) {
       const outcome = authenticator.authenticate(request, now);
       if (outcome.kind === 'not-mine') continue;
@@ -108,24 +123,24 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
         audit.explanation = boundedExplanation(outcome.canonicalRequest, outcome.stringToSign);
         options.log.debug('huawei signature rejected', audit.explanation);
       }
-      if (options.auth === 'enforce') throw outcome.error;
+      if (auth === 'enforce') throw outcome.error;
       options.log.warn('auth=log: request would be rejected', { code: outcome.error.code, detail: outcome.error.detail });
       return outcome.caller;
     }
-    if (options.auth === 'enforce') throw missingCredentials();
+    if (auth === 'enforce') throw missingCredentials();
     options.log.warn('auth=log: request carries no credentials');
     return undefined;
   };
 
   /** A credential reaches only its own account's projects (a token only its own project), and X-Project-Id must agree with the path. */
-  const checkProject = (request: HuaweiRequest, projectId: string, caller: Caller | undefined) => {
+  const checkProject = (request: HuaweiRequest, projectId: string, caller: Caller | undefined, auth: AuthMode) => {
     const header = request.header('x-project-id');
     if (header !== undefined && header !== projectId) throw huaweiErrors.iamForbidden(`X-Project-Id ${header} differs from the path's project ${projectId}`);
     if (!PROJECT_ID.test(projectId)) throw huaweiErrors.invalidProjectId(`project_id ${JSON.stringify(projectId)} is not 32 lower-case hex digits`);
     if (caller) {
       if (!caller.principal.projects.has(projectId) || (caller.tokenProject !== undefined && caller.tokenProject !== projectId)) {
         const error = huaweiErrors.iamForbidden(`${caller.principal.userName} of domain ${caller.principal.domainName} may not reach project ${projectId}`);
-        if (options.auth === 'enforce') throw error;
+        if (auth === 'enforce') throw error;
         options.log.warn('auth=log: request would be denied', { detail: error.detail });
       }
     } else if (!options.identities.project(projectId)) {
@@ -133,12 +148,12 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
     }
   };
 
-  const checkIam = (caller: Caller | undefined, action: string) => {
+  const checkIam = (caller: Caller | undefined, action: string, auth: AuthMode) => {
     if (!caller) return;
     const decision = authorizeIam(caller.principal, action);
     if (decision === 'allow') return;
     const error = huaweiErrors.iamForbidden(`${decision === 'explicit_deny' ? 'explicit deny' : 'no allow'} of ${action} for ${caller.principal.userName}`);
-    if (options.auth === 'enforce') throw error;
+    if (auth === 'enforce') throw error;
     options.log.warn('auth=log: request would be denied by IAM', { detail: error.detail });
   };
 
@@ -155,6 +170,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       if (fault.answer) throw injectedHuaweiError(fault.answer, fault.ruleId);
     };
     const language = c.req.header('x-language');
+    const auth = c.get('replay') ? 'off' : options.auth;
     try {
       // 1. The gateway refuses oversized bodies before anything else: a declared length at once,
       //    a chunked body as soon as it passes 12 MB.
@@ -200,7 +216,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       if (keystone) {
         audit.operation = keystone.name;
         audit.params = redactParams(Object.fromEntries(url.searchParams)) as Record<string, unknown>;
-        const caller = options.auth === 'off' ? undefined : authenticate(request, now, audit);
+        const caller = auth === 'off' ? undefined : authenticate(request, now, audit, auth);
         await injectFault(keystone.name, undefined);
         return keystoneAnswer(keystone.handle({ identities: options.identities, caller, query: url.searchParams, origin: url.origin }));
       }
@@ -211,13 +227,14 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       const { project_id: projectId = '', ...params } = route.params;
       audit.instanceId = params.instance_id;
       audit.params = journalParams(params, url.searchParams, body.length, readJson);
-      const caller = options.auth === 'off' ? undefined : authenticate(request, now, audit);
-      checkProject(request, projectId, caller);
-      if (options.auth !== 'off') checkIam(caller, route.operation.iamAction);
+      if (options.strict) audit.warnings = huaweiContractWarnings(route.operation, request.query, body.length > 0 && readJson() ? new TextDecoder().decode(body) : undefined);
+      const caller = auth === 'off' ? undefined : authenticate(request, now, audit, auth);
+      checkProject(request, projectId, caller, auth);
+      if (auth !== 'off') checkIam(caller, route.operation.iamAction, auth);
       // 4. An injected fault, if a rule claims the request.
       await injectFault(route.operation.name, params.instance_id);
       // 5. The operation.
-      const result = await route.operation.handle({
+      const result = await options.store.run(() => route.operation.handle({
         engine: options.engine,
         registry: options.registry,
         identities: options.identities,
@@ -227,12 +244,15 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
         json: parseJson,
         now,
         recordTasks: (ids) => (audit.taskIds = [...ids]),
-      });
+        recordIssued: (ids) => (audit.issuedIds = [...ids]),
+      }));
       return huaweiSuccess(requestId, result.body, result.status);
     } catch (error) {
       if (error instanceof RequestAbortedError) return abortedResponse(audit, error);
-      const cloudError = toHuaweiError(error);
-      if (cloudError.code === 'DAS.200001' && !audit.faultRuleId) options.log.error('internal error', { requestId, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      const storeFailure = options.store.failure(error);
+      if (storeFailure) logStoreFailure(options.log, requestId, storeFailure);
+      const cloudError = toHuaweiError(storeFailure ?? error);
+      if (cloudError.code === 'DAS.200001' && !audit.faultRuleId && !storeFailure) options.log.error('internal error', { requestId, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       audit.errorCode = cloudError.code;
       audit.detail = cloudError.detail;
       return huaweiErrorResponse(requestId, cloudError, language);
@@ -258,6 +278,9 @@ function toHuaweiError(error: unknown): HuaweiError {
   if (error instanceof HuaweiError) return error;
   if (error instanceof BodyTooLargeError) return huaweiErrors.entityTooLarge(`${error.message} (12 MB)`);
   if (error instanceof EngineError) return huaweiErrors.invalidParameter(error.message);
+  // Another process kept the data file locked past the retry budget: DAS cannot answer, as the
+  // gateway says of a backend; a damaged or unwritable file is DAS's internal error.
+  if (error instanceof StoreUnavailableError) return error.fault === 'busy' ? huaweiErrors.backendUnavailable(error.message) : huaweiErrors.internalError(error.message);
   return huaweiErrors.internalError(error instanceof Error ? error.message : String(error));
 }
 

@@ -9,6 +9,11 @@ export interface UsedNonces {
 
 /** Nonces waiting for their batch to be written: at most this many are held in memory. */
 const MAX_PENDING = 4096;
+/**
+ * While the store cannot be written (another process holds its lock), requests go on and their
+ * nonces wait in memory, up to this many; past it a request fails with the store's error.
+ */
+const MAX_PENDING_UNWRITTEN = 4 * MAX_PENDING;
 /** And none waits longer than this: a crash forgets at most this much of the nonces' history. */
 const FLUSH_EVERY_MS = 100;
 
@@ -35,9 +40,9 @@ export class NonceCache {
     const key = digest.toString('base64');
     const pending = this.pending.get(key);
     if ((pending && pending[1] > now) || (!pending && this.store.isUsed(digest, now))) return false;
+    if (this.pending.size >= MAX_PENDING) this.flushUnlessBlocked();
     this.pending.set(key, [digest, now + this.windowMs]);
-    if (this.pending.size >= MAX_PENDING) this.flush();
-    else this.timer ??= setTimeout(() => this.flushInBackground(), FLUSH_EVERY_MS).unref();
+    this.timer ??= setTimeout(() => this.flushInBackground(), FLUSH_EVERY_MS).unref();
     return true;
   }
 
@@ -60,6 +65,18 @@ export class NonceCache {
       this.flush();
     } catch (error) {
       this.onError(error as Error);
+    }
+  }
+
+  /**
+   * A full batch is written before the next nonce joins it. A write that fails keeps the batch (the
+   * timer's flush logs and tries again) unless the nonces waiting reached MAX_PENDING_UNWRITTEN.
+   */
+  private flushUnlessBlocked(): void {
+    try {
+      this.flush();
+    } catch (error) {
+      if (this.pending.size >= MAX_PENDING_UNWRITTEN) throw error;
     }
   }
 

@@ -60,11 +60,12 @@ export const getMySQLAllSessionAsync = defineOperation({
     NodeId: optionalParam(z.string()),
     ResultId: optionalParam(z.string()),
   }),
-  async handle(params, { engine, owner, now }) {
+  async handle(params, { engine, owner, now, recordIssued }) {
     const instance = engine.mysqlInstanceFor('alibaba', owner, params.InstanceId);
     const node = engine.node(instance, params.NodeId);
     if (!params.ResultId) {
       const listing = await engine.startSessionListing(instance, node);
+      recordIssued([RESULT_ID_PREFIX + listing.id]);
       return { ResultId: RESULT_ID_PREFIX + listing.id, IsFinish: false, Complete: false, Fail: false, State: 'RUNNING', Timestamp: now };
     }
     const id = params.ResultId.startsWith(RESULT_ID_PREFIX) ? params.ResultId.slice(RESULT_ID_PREFIX.length) : '';

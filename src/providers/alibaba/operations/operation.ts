@@ -12,17 +12,19 @@ export interface AlibabaOperationContext {
   readonly now: number;
   /** Tells the journal which kill tasks the request created. */
   recordTasks(taskIds: readonly string[]): void;
+  /** Tells the journal which other ids the answer hands out (a listing's ResultId). */
+  recordIssued(ids: readonly string[]): void;
 }
 
 /** Every operation has the same shape: its Action, its parameter schema, and a handler returning `Data`. */
-export interface AlibabaOperation<S extends z.ZodType = z.ZodType> {
+export interface AlibabaOperation<S extends z.ZodObject = z.ZodObject> {
   readonly action: string;
   readonly realServer: RealServerUse;
   /** The success envelope's `Code` and `Success` as strings (`"200"`, `"true"`), as this operation's model has them. */
   readonly stringEnvelope?: boolean;
-  /** Parses the request's parameters (all strings); a failure is InvalidParams. */
+  /** Parses the request's parameters (all strings); a failure is InvalidParams. Its keys are the parameters the vendor defines (strict mode). */
   readonly params: S;
   handle(params: z.output<S>, context: AlibabaOperationContext): Promise<unknown>;
 }
 
-export const defineOperation = <S extends z.ZodType>(operation: AlibabaOperation<S>): AlibabaOperation<S> => operation;
+export const defineOperation = <S extends z.ZodObject>(operation: AlibabaOperation<S>): AlibabaOperation<S> => operation;

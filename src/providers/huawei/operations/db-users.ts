@@ -13,6 +13,15 @@ const credentials = {
   db_user_password: z.string({ error: 'db_user_password must be a string' }),
 };
 
+const registerBody = z.object({ ...credentials, datastore_type: z.string({ error: 'datastore_type must be a string' }) });
+const updateBody = z.object(credentials);
+
+/**
+ * ListDbUsers' query, as the vendor defines it. The handler reads each parameter with its own
+ * error code (offsetOf, limitOf, ...); this schema says which parameters exist.
+ */
+const listQuery = z.object({ offset: z.string(), limit: z.string(), db_user_id: z.string(), db_username: z.string() }).partial();
+
 const toDbUser = (user: DbUserRecord) => ({ db_user_id: user.id, db_username: user.username });
 
 /** Checks the credentials by logging in, then stores them (the password sealed); answers the account's id. */
@@ -22,15 +31,17 @@ export const registerDbUser: HuaweiOperation = {
   method: 'POST',
   path: INSTANCE_DB_USERS,
   iamAction: 'das:clouddba:registerDbUser',
+  contract: { body: registerBody },
   async handle(context) {
     const instance = instanceOf(context);
-    const body = parseWith(z.object({ ...credentials, datastore_type: z.string({ error: 'datastore_type must be a string' }) }), objectBody(context));
+    const body = parseWith(registerBody, objectBody(context));
     if (body.datastore_type.toLowerCase() !== 'mysql') throw huaweiErrors.invalidDatastoreType(`datastore_type ${JSON.stringify(body.datastore_type)} is not MySQL`);
     const { user } = await context.registry
       .register(context.projectId, context.engine.node(instance, undefined), { user: body.db_username, password: body.db_user_password })
       .catch((error: unknown) => {
         throw loginFailure(error);
       });
+    context.recordIssued([user.id]);
     return { body: { db_user_id: user.id } };
   },
 };
@@ -41,6 +52,7 @@ export const listDbUsers: HuaweiOperation = {
   method: 'GET',
   path: INSTANCE_DB_USERS,
   iamAction: 'das:clouddba:listDbUser',
+  contract: { query: listQuery },
   async handle(context) {
     const { query } = context;
     const instance = instanceOf(context);
@@ -59,6 +71,7 @@ export const showDbUser: HuaweiOperation = {
   method: 'GET',
   path: ONE_DB_USER,
   iamAction: 'das:clouddba:listDbUser',
+  contract: {},
   async handle(context) {
     const instance = instanceOf(context);
     return { body: { db_user: toDbUser(registeredUser(context, instance, context.params.db_user_id)) } };
@@ -72,10 +85,11 @@ export const updateDbUser: HuaweiOperation = {
   method: 'PUT',
   path: ONE_DB_USER,
   iamAction: 'das:clouddba:updateDbUser',
+  contract: { body: updateBody },
   async handle(context) {
     const instance = instanceOf(context);
     const user = registeredUser(context, instance, context.params.db_user_id);
-    const body = parseWith(z.object(credentials), objectBody(context));
+    const body = parseWith(updateBody, objectBody(context));
     await context.registry.update(context.engine.node(instance, undefined), user.id, { user: body.db_username, password: body.db_user_password }).catch((error: unknown) => {
       if (error instanceof DbUsernameTakenError) throw huaweiErrors.invalidParameter(error.message);
       throw loginFailure(error);
@@ -90,6 +104,7 @@ export const deleteDbUser: HuaweiOperation = {
   method: 'DELETE',
   path: ONE_DB_USER,
   iamAction: 'das:clouddba:deleteDbUser',
+  contract: {},
   async handle(context) {
     const instance = instanceOf(context);
     context.registry.delete(instance.id, registeredUser(context, instance, context.params.db_user_id).id);

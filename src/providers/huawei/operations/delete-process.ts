@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { huaweiErrors } from '../errors.js';
+import { killAndWait } from './kill.js';
 import type { HuaweiOperation } from './operation.js';
 import { instanceOf, objectBody, parseWith, registeredUser } from './validation.js';
 
@@ -14,6 +15,8 @@ const processId = z.string().regex(/^\d{1,10}$/, 'process_ids entries are intege
 
 const body = z
   .object({
+    // Checked first, with its own error code (registeredUser).
+    db_user_id: z.unknown(),
     process_ids: z.array(processId).max(MAX_PROCESS_IDS, `process_ids names more than ${MAX_PROCESS_IDS} processes, the most the emulator accepts`).optional(),
     user: z.string().optional(),
     database: z.string().optional(),
@@ -30,6 +33,7 @@ export const deleteProcess: HuaweiOperation = {
   method: 'DELETE',
   path: '/v3/{project_id}/instances/{instance_id}/process',
   iamAction: 'das:clouddba:deleteProcess',
+  contract: { body },
   async handle(context) {
     const instance = instanceOf(context);
     const raw = objectBody(context);
@@ -38,25 +42,13 @@ export const deleteProcess: HuaweiOperation = {
     }
     const user = registeredUser(context, instance, raw.db_user_id);
     const filters = parseWith(body, raw);
-    const account = context.registry.credentials(user);
-    const { settled } = await context.engine.createKillTasks({
-      provider: 'huawei',
-      owner: context.projectId,
-      instanceId: instance.id,
-      account,
+    await killAndWait(context, instance, {
+      account: context.registry.credentials(user),
       killAll: !filters.process_ids?.length,
       sessionIds: (filters.process_ids ?? []).map((id) => BigInt(id)),
       ignoredUsers: [],
       filter: { user: filters.user, database: filters.database },
-      settledOnAnswer: true,
     });
-    // The cloud answers once the kills are issued and done (or the kill timeout passed).
-    const tasks = await settled;
-    context.recordTasks(tasks.map((t) => t.id));
-    const rejected = tasks.find((t) => t.failure?.kind === 'bad_account');
-    if (rejected) throw huaweiErrors.authenticationFailed(rejected.failure!.message);
-    const failed = tasks.find((t) => t.failure);
-    if (failed) throw huaweiErrors.internalError(`kill task ${failed.id} could not reach instance ${instance.id}: ${failed.failure!.message}`);
     return { body: {} };
   },
 };

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Session } from '../../../model.js';
 import type { HuaweiOperation } from './operation.js';
 import { instanceOf, limitOf, loginFailure, offsetOf, registeredUser } from './validation.js';
@@ -17,6 +18,12 @@ function toProcess(s: Session) {
   };
 }
 
+/**
+ * ListProcesses' query, as the vendor defines it. The handler reads each parameter with its own
+ * error code; this schema says which parameters exist.
+ */
+const query = z.object({ db_user_id: z.string(), user: z.string(), database: z.string(), node_id: z.string(), offset: z.string(), limit: z.string() }).partial();
+
 /** What the registered account can see in MySQL, filtered (exact match) and paginated. */
 export const listProcesses: HuaweiOperation = {
   name: 'ListProcesses',
@@ -24,6 +31,7 @@ export const listProcesses: HuaweiOperation = {
   method: 'GET',
   path: '/v3/{project_id}/instances/{instance_id}/processes',
   iamAction: 'das:clouddba:showCloudDBAInfo',
+  contract: { query },
   async handle(context) {
     const { query } = context;
     const instance = instanceOf(context);

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { DbUserRegistry } from '../../../engine/db-user-registry.js';
 import type { KillEngine } from '../../../engine/kill-engine.js';
 import type { RealServerUse } from '../../operation-info.js';
@@ -17,6 +18,8 @@ export interface HuaweiOperationContext {
   readonly now: number;
   /** Tells the journal which kill tasks the request created (also when it then fails). */
   recordTasks(taskIds: readonly string[]): void;
+  /** Tells the journal which other ids the answer hands out (a registered DB user's db_user_id). */
+  recordIssued(ids: readonly string[]): void;
 }
 
 export interface HuaweiResult {
@@ -32,5 +35,10 @@ export interface HuaweiOperation {
   readonly path: string;
   readonly iamAction: string;
   readonly realServer: RealServerUse;
+  /**
+   * The query parameters and JSON body fields the vendor defines for the operation (path
+   * parameters are the route's). Strict mode warns about any other; the keys are what counts.
+   */
+  readonly contract: { readonly query?: z.ZodObject; readonly body?: z.ZodObject };
   handle(context: HuaweiOperationContext): Promise<HuaweiResult>;
 }

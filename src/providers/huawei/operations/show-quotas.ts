@@ -7,6 +7,7 @@ export const showQuotas: HuaweiOperation = {
   method: 'GET',
   path: '/v3/{project_id}/quotas',
   iamAction: 'das:clouddba:showQuotas',
+  contract: {},
   async handle(context) {
     const quota = context.identities.project(context.projectId)?.quota ?? 0;
     const used = context.registry.countInstancesWithUsers(context.projectId);
