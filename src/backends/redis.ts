@@ -61,6 +61,14 @@ export class RedisBackend implements ClientBackend {
     });
     // Errors reach the caller through the command that failed; the event must not go unhandled.
     client.on('error', () => {});
+    /** Closes the socket at once; a connection already closed stays closed. */
+    const drop = () => {
+      try {
+        if (client.isOpen) client.destroy();
+      } catch {
+        // already closing
+      }
+    };
     const command = async <T>(args: string[]): Promise<T> => {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {
@@ -69,7 +77,7 @@ export class RedisBackend implements ClientBackend {
       try {
         return (await Promise.race([client.sendCommand(args), late])) as T;
       } catch (error) {
-        client.destroy();
+        drop();
         throw backendError(server, error as Error);
       } finally {
         clearTimeout(timer);
@@ -78,7 +86,7 @@ export class RedisBackend implements ClientBackend {
     try {
       await client.connect();
     } catch (error) {
-      client.destroy();
+      drop();
       throw backendError(server, error as Error);
     }
     const id = BigInt(await command<number>(['CLIENT', 'ID']));
@@ -93,7 +101,7 @@ export class RedisBackend implements ClientBackend {
       },
       // Every command was awaited: nothing to flush, so the socket is closed at once.
       async close() {
-        client.destroy();
+        drop();
       },
     };
   }
