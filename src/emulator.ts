@@ -14,6 +14,7 @@ import { SimulatedBackend, type SimulatedDbAccount } from './backends/simulated.
 import type { EmulatorConfig } from './config.js';
 import { DbUserRegistry } from './engine/db-user-registry.js';
 import { Catalog } from './engine/catalog.js';
+import { AutoKiller } from './engine/auto-kill.js';
 import { KillEngine } from './engine/kill-engine.js';
 import { FaultRegistry } from './faults.js';
 import { loadFixtureFile } from './fixtures/load.js';
@@ -85,6 +86,9 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
+/** How often automatic kill tasks match sessions: new matching sessions live at most this long. */
+const AUTO_KILL_INTERVAL_MS = 250;
+
 /** How long shutdown waits for open connections before cutting them. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
@@ -148,6 +152,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   const redisBackend = new RedisBackend({ serverOf: (instanceId) => catalog.redisServerOf(instanceId), connectTimeoutMs: config.mysqlConnectTimeoutMs, log });
   const clientBackend = new RoutingClientBackend((instanceId) => catalog.redisServerOf(instanceId) !== undefined, redisBackend, new SimulatedClientBackend({ sessions, now }));
   const redis = new RedisSessions({ catalog, engine, backend: clientBackend, tasks, now, log, killTimeoutMs: config.killTimeoutMs, ids: ids.fork('redis-tasks') });
+  const autoKill = new AutoKiller({ catalog, engine, now, log, ids: ids.fork('auto-kill'), intervalMs: AUTO_KILL_INTERVAL_MS });
   const interrupted = engine.recoverInterruptedTasks();
   if (interrupted > 0) log.warn('ended kill tasks a previous run left unfinished', { tasks: interrupted });
   const pruned = engine.applyRetention();
@@ -166,7 +171,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   };
   const atomically = <T>(work: () => T): T => db.transaction(work)();
   const guard = new StoreGuard(db);
-  const control = new ControlPlane({ catalog, engine, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, applyInstances, liveNodesOf, atomically, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
+  const control = new ControlPlane({ catalog, engine, autoKill, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, applyInstances, liveNodesOf, atomically, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
   let stopped = false;
   const running = (what: string) => {
     if (stopped) throw new Error(`this emulator has stopped: ${what}() needs a running one`);
@@ -204,7 +209,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
       { path: '/_emulator', app: dashboardRoutes({ adminToken: config.adminToken !== undefined, version: VERSION }) },
       { path: '/_emulator', app: controlRoutes({ control, redisClients: new RedisClientControl({ catalog, redis, sessions, now }), log, faults, journal, health, createInstance, store: guard, operations, adminToken: config.adminToken, strict: config.strict, replay }) },
       { path: '/', app: welcomeRoute({ version: VERSION, operations }) },
-      { path: '/', app: huaweiRouter({ engine, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, strict: config.strict, log, now, store: guard }) },
+      { path: '/', app: huaweiRouter({ engine, autoKill, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, strict: config.strict, log, now, store: guard }) },
       { path: '/', app: alibabaRouter({ engine, redis, faults, keys: accessKeys, nonces, auth: config.auth, strict: config.strict, log, now, store: guard }) },
     ],
     notFound: (c) => huaweiNotFound(c.get('requestId'), c.req.method, c.req.path),
@@ -248,6 +253,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
         server.closeIdleConnections();
       });
       stopped = true;
+      autoKill.stop();
       try {
         await engine.drain();
         const finished = engine.finishRunningTasks();

@@ -3,6 +3,7 @@ import { describeRedisServer } from '../backends/redis-url.js';
 import { toSession } from '../backends/simulated.js';
 import type { Catalog, InstanceInfo } from '../engine/catalog.js';
 import type { DbUserRegistry } from '../engine/db-user-registry.js';
+import type { AutoKiller } from '../engine/auto-kill.js';
 import type { KillEngine } from '../engine/kill-engine.js';
 import type { FaultRegistry } from '../faults.js';
 import type { FixtureDocument, InstanceFixture, SessionFixture } from '../fixtures/schema.js';
@@ -28,6 +29,8 @@ export class ControlError extends Error {
 export interface ControlPlaneOptions {
   readonly catalog: Catalog;
   readonly engine: KillEngine;
+  /** Huawei's automatic kill tasks and switches: a reset ends them. */
+  readonly autoKill: AutoKiller;
   readonly sessions: SessionStore;
   readonly tasks: TaskStore;
   readonly listings: SessionListingStore;
@@ -102,6 +105,7 @@ export class ControlPlane {
     this.options.atomically(() => this.clearStored(instanceId));
     this.options.applyInstances({ ...current, instances: current.instances.filter((i) => i.id !== instanceId) });
     this.options.faults.remove({ instanceId });
+    this.options.autoKill.reset(instanceId);
     this.created.delete(instanceId);
   }
 
@@ -171,7 +175,8 @@ export class ControlPlane {
 
   /** The in-memory half of a reset: fault rules, and for a full reset the journal and issued tokens. */
   private resetMemory(instanceId?: string): void {
-    const { faults, journal } = this.options;
+    const { faults, journal, autoKill } = this.options;
+    autoKill.reset(instanceId);
     if (instanceId !== undefined) {
       faults.remove({ instanceId });
       return;

@@ -1,6 +1,7 @@
 import { optionLabel, StartupError } from '../config.js';
 import type { Db } from '../store/database.js';
 import { storeFaultOf, type StoreFault } from '../store/faults.js';
+import { checkWal } from '../store/wal-check.js';
 
 /**
  * Refuses to serve from a data file that would fail later: a damaged one (SQLite's quick_check,
@@ -28,6 +29,18 @@ export function checkStoreFile(db: Db, path: string): void {
   } catch (error) {
     throw storeStartupError(path, error) ?? error;
   }
+}
+
+/**
+ * Before the database is opened (opening replays the log): a damaged write-ahead log whose later
+ * commits SQLite's recovery would silently drop stops the start, naming what would be lost.
+ */
+export function refuseDamagedWal(path: string): void {
+  const damage = checkWal(path);
+  if (!damage) return;
+  throw new StartupError(
+    `${optionLabel('data')}: ${path}-wal is damaged at frame ${damage.frame} of ${damage.frames}, and opening it would silently drop the ${damage.lostCommits} transaction${damage.lostCommits === 1 ? '' : 's'} committed after it; restore the data file with its -wal from a backup, or move the -wal aside to start from the last checkpoint without them`,
+  );
 }
 
 /** A store failure while starting as one line naming the file and what to do; undefined for any other error. */

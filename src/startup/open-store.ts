@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { ConfigError } from '../config.js';
 import { loadSecretKey, SecretBox } from '../secrets.js';
 import { openDatabase, type Db } from '../store/database.js';
-import { checkStoreFile, storeStartupError } from './check-store.js';
+import { checkStoreFile, refuseDamagedWal, storeStartupError } from './check-store.js';
 import { checkDataPath, dataOpenError } from './data-path.js';
 import { lockDataFile } from './data-lock.js';
 import { checkSecretKey } from './key-check.js';
@@ -24,6 +24,7 @@ export function openStore(config: { readonly data: string; readonly secretKey?: 
   const lock = lockDataFile(config.data);
   let db: Db | undefined;
   try {
+    if (config.data !== ':memory:') refuseDamagedWal(config.data);
     try {
       db = openDatabase(config.data);
     } catch (error) {

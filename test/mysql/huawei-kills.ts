@@ -89,6 +89,21 @@ export function huaweiKillSuite(): void {
     expect(await aliveOf(idle, sleeping, canary)).toEqual([false, true, true]);
   });
 
+  it('an automatic kill task kills matching sessions on the server as they appear, while its switch is on', async () => {
+    const before = await scope.idle(app2, crm);
+    const canary = await scope.idle(app, crm);
+    await client.send({ method: 'PUT', url: '/v3/{project_id}/instances/{instance_id}/auto-flow/add-kill-process-task', data: { time: 0, task_duration: 60, task_type: 'auto', user: app2.user } });
+    await client.send({ method: 'POST', url: '/v3/{project_id}/instances/{instance_id}/auto-flow/set-kill-process-task-switch', data: { status: 'on' } });
+    try {
+      const later = await scope.idle(app2, shop);
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && (await aliveOf(before, later)).some(Boolean)) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await aliveOf(before, later, canary)).toEqual([false, false, true]);
+    } finally {
+      await client.send({ method: 'POST', url: '/v3/{project_id}/instances/{instance_id}/auto-flow/set-kill-process-task-switch', data: { status: 'off' } });
+    }
+  });
+
   it('a standard account kills only its own sessions', async () => {
     const own = await scope.idle(app);
     const other = await scope.idle(app2);

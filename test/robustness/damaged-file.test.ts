@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, openSync, readdirSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, ROOT, runCli } from '../cli/spawn.js';
-import { alibabaCall, createTaskUnsigned, RDS, Resources } from './support.js';
+import { alibabaCall, createTaskUnsigned, listTasks, RDS, Resources } from './support.js';
 
 const resources = new Resources();
 afterEach(() => resources.cleanup());
@@ -155,3 +155,58 @@ function runAs(args: readonly string[]): Promise<{ code: number | null; stdout: 
     });
   });
 }
+
+/** The WAL's frames: where each starts, and whether it ends a transaction (a commit frame). */
+function walFrames(wal: Buffer): { offset: number; commit: boolean }[] {
+  const pageSize = wal.readUInt32BE(8);
+  const frames: { offset: number; commit: boolean }[] = [];
+  for (let offset = 32; offset + 24 + pageSize <= wal.length; offset += 24 + pageSize) frames.push({ offset, commit: wal.readUInt32BE(offset + 4) !== 0 });
+  return frames;
+}
+
+describe('a damaged write-ahead log (issue 13, item 8)', () => {
+  /** A crash: tasks acknowledged, then SIGKILL, so they live only in the WAL. */
+  async function crashedWithTasks(): Promise<{ data: string; taskIds: string[] }> {
+    const data = join(resources.tempDir(), 'e.db');
+    const crashed = resources.cli(['--port', '0', '--data', data, '--auth', 'off', '--log-level', 'warn']);
+    const { url } = await crashed.waitReady();
+    const taskIds: string[] = [];
+    for (let i = 0; i < 4; i++) taskIds.push(await createTaskUnsigned(url));
+    await crashed.stop('SIGKILL');
+    return { data, taskIds };
+  }
+
+  it('whose later commits recovery would silently drop is refused at start-up, naming the frame and what is lost', { timeout: 60_000 }, async () => {
+    const { data } = await crashedWithTasks();
+    const wal = readFileSync(`${data}-wal`);
+    const frames = walFrames(wal);
+    const commits = frames.filter((f) => f.commit);
+    expect(commits.length).toBeGreaterThanOrEqual(3);
+    // One byte of the page of an early frame flips: every transaction committed after it is behind the break.
+    const victim = frames.indexOf(commits[0]!);
+    const damaged = Buffer.from(wal);
+    const at = frames[victim]!.offset + 24 + 200;
+    damaged[at] = damaged[at]! ^ 0xff;
+    writeFileSync(`${data}-wal`, damaged);
+
+    const line = refusedLine(await runCli(['--port', '0', '--data', data]));
+    expect(line).toMatch(new RegExp(`^das-emulator: --data / DAS_EMULATOR_DATA: ${data.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-wal is damaged at frame ${victim + 1} of ${frames.length}, and opening it would silently drop the \\d+ transactions? committed after it; restore the data file with its -wal from a backup, or move the -wal aside to start from the last checkpoint without them$`));
+    // Refused before anything opened the file: the damaged log is still there, as it was.
+    expect(readFileSync(`${data}-wal`).equals(damaged)).toBe(true);
+  });
+
+  it('a torn last transaction (a crash mid-write) is what recovery is for: the emulator starts with every earlier task', { timeout: 60_000 }, async () => {
+    const { data, taskIds } = await crashedWithTasks();
+    const wal = readFileSync(`${data}-wal`);
+    const frames = walFrames(wal);
+    // The last transaction's commit frame is cut short, as a write interrupted by power loss leaves it.
+    const last = frames.at(-1)!;
+    expect(last.commit).toBe(true);
+    writeFileSync(`${data}-wal`, wal.subarray(0, last.offset + 100));
+
+    const cli = resources.cli(['--port', '0', '--data', data, '--auth', 'off', '--log-level', 'warn']);
+    const { url } = await cli.waitReady();
+    const stored = (await listTasks(url)).map((t) => t.id);
+    expect(stored).toEqual(expect.arrayContaining(taskIds.slice(0, -1)));
+  });
+});

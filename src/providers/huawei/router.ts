@@ -6,6 +6,7 @@ import type { DbUserRegistry } from '../../engine/db-user-registry.js';
 import { EngineError } from '../../engine/errors.js';
 import { abortedResponse, BodyTooLargeError, readBody, RequestAbortedError } from '../../http/body.js';
 import type { FaultRegistry } from '../../faults.js';
+import type { AutoKiller } from '../../engine/auto-kill.js';
 import type { KillEngine } from '../../engine/kill-engine.js';
 import type { AppEnv, RequestAudit } from '../../http/context.js';
 import { boundedExplanation, redactParams } from '../../redact.js';
@@ -25,6 +26,7 @@ import type { KeystoneOperation, KeystoneResult } from './iam/keystone.js';
 import { keystoneListProjects } from './iam/keystone-list-projects.js';
 import { keystoneListRegions } from './iam/keystone-list-regions.js';
 import { deleteDbUser, listDbUsers, registerDbUser, showDbUser, updateDbUser } from './operations/db-users.js';
+import { changeKillTaskSwitch, createKillTask, getKillProcessTaskSwitch } from './operations/auto-kill.js';
 import { cancelInstanceProcess } from './operations/cancel-instance-process.js';
 import { deleteAllSessions } from './operations/delete-all-sessions.js';
 import { deleteProcess } from './operations/delete-process.js';
@@ -38,7 +40,7 @@ import { showQuotas } from './operations/show-quotas.js';
 export const MAX_BODY_BYTES = 12 * 1024 * 1024;
 const PROJECT_ID = /^[0-9a-f]{32}$/;
 
-const OPERATIONS: readonly HuaweiOperation[] = [deleteProcess, cancelInstanceProcess, deleteAllSessions, listProcesses, registerDbUser, listDbUsers, showDbUser, updateDbUser, deleteDbUser, showQuotas];
+const OPERATIONS: readonly HuaweiOperation[] = [deleteProcess, cancelInstanceProcess, deleteAllSessions, createKillTask, changeKillTaskSwitch, getKillProcessTaskSwitch, listProcesses, registerDbUser, listDbUsers, showDbUser, updateDbUser, deleteDbUser, showQuotas];
 /** IAM's Keystone reads that region-built SDK clients make before their first DAS call. */
 const KEYSTONE_OPERATIONS: readonly KeystoneOperation[] = [keystoneListProjects, keystoneListRegions];
 
@@ -95,6 +97,7 @@ export function huaweiOperationInfo(): OperationInfo[] {
 
 export interface HuaweiRouterOptions {
   readonly engine: KillEngine;
+  readonly autoKill: AutoKiller;
   readonly faults: FaultRegistry;
   readonly registry: DbUserRegistry;
   readonly identities: HuaweiIdentities;
@@ -236,6 +239,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       // 5. The operation.
       const result = await options.store.run(() => route.operation.handle({
         engine: options.engine,
+        autoKill: options.autoKill,
         registry: options.registry,
         identities: options.identities,
         projectId,

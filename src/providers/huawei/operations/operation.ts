@@ -1,11 +1,13 @@
 import type { z } from 'zod';
 import type { DbUserRegistry } from '../../../engine/db-user-registry.js';
+import type { AutoKiller } from '../../../engine/auto-kill.js';
 import type { KillEngine } from '../../../engine/kill-engine.js';
 import type { RealServerUse } from '../../operation-info.js';
 import type { HuaweiIdentities } from '../auth/identities.js';
 
 export interface HuaweiOperationContext {
   readonly engine: KillEngine;
+  readonly autoKill: AutoKiller;
   readonly registry: DbUserRegistry;
   readonly identities: HuaweiIdentities;
   /** The project of the path, already checked against the caller. */
