@@ -49,33 +49,37 @@ export interface Victim {
   readonly pending?: Promise<unknown>;
 }
 
+/**
+ * An ACL user the tests' fixtures list among the cloud's internal accounts. One name for every run,
+ * so that two runs on one server spare each other's observers and internal clients; it is left in
+ * place (another run may be using it), and holds no secret: the server is a test server.
+ */
+export const INTERNAL_USER = 'das-emulator-test-internal';
+const INTERNAL_PASSWORD = 'das-emulator-test-internal';
+
 export class RedisScope {
-  /** An ACL user the test's fixtures list among the cloud's internal accounts. */
-  readonly internalUser: string;
+  readonly internalUser = INTERNAL_USER;
+  readonly internalPassword = INTERNAL_PASSWORD;
   private readonly victims: Client[] = [];
   private count = 0;
 
   private constructor(
     /** Every name this scope creates starts with it, so parallel runs never meet. */
     readonly prefix: string,
-    readonly internalPassword: string,
     private readonly admin: Client,
-  ) {
-    this.internalUser = `${prefix}-internal`;
-  }
+  ) {}
 
-  /** Creates the internal ACL user; the scope's observer logs in as it, so that the kills it watches spare it. */
+  /** Makes sure the internal ACL user exists; the scope's observer logs in as it, so that the kills it watches spare it. */
   static async open(): Promise<RedisScope> {
     const prefix = `dase-${randomBytes(4).toString('hex')}`;
-    const password = `Pw-${randomBytes(6).toString('hex')}`;
     const setup = await connect('das-emulator-test-setup');
     try {
-      await setup.sendCommand(['ACL', 'SETUSER', `${prefix}-internal`, 'on', `>${password}`, '~*', '&*', '+@all']);
+      await setup.sendCommand(['ACL', 'SETUSER', INTERNAL_USER, 'on', `>${INTERNAL_PASSWORD}`, '~*', '&*', '+@all']);
     } finally {
       setup.destroy();
     }
-    const admin = await connect(`${prefix}-observer`, { username: `${prefix}-internal`, password });
-    return new RedisScope(prefix, password, admin);
+    const admin = await connect(`${prefix}-observer`, { username: INTERNAL_USER, password: INTERNAL_PASSWORD });
+    return new RedisScope(prefix, admin);
   }
 
   private async open(role: string, account?: { username: string; password: string }): Promise<Victim> {
@@ -142,7 +146,6 @@ export class RedisScope {
   async dispose(): Promise<void> {
     for (const client of this.victims) client.destroy();
     await this.admin.sendCommand(['DEL', `${this.prefix}:queue`, `${this.prefix}:k`]);
-    await this.admin.sendCommand(['ACL', 'DELUSER', this.internalUser]);
     this.admin.destroy();
   }
 }
