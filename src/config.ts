@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { mysqlServerSchema } from './fixtures/schema.js';
+import { mysqlServerSchema, redisServerSchema } from './fixtures/schema.js';
 import { LOG_FORMATS, LOG_LEVELS } from './log.js';
 import { PACKAGE_ROOT } from './package.js';
 
@@ -48,6 +48,8 @@ export const configSchema = z
     killTimeoutMs: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
     /** How long connecting to a real server may take before it counts as unreachable. */
     mysqlConnectTimeoutMs: z.coerce.number().int().min(1).max(600_000).default(5_000),
+    /** Binds every Redis instance of the fixtures that names no server of its own to this one. */
+    redisUrl: redisServerSchema.optional(),
     /**
      * Records contract warnings: parameters the vendor does not define for the operation, or sent
      * twice. The answers do not change (the clouds ignore what they do not define).
@@ -83,6 +85,7 @@ const OPTIONS = {
   mysqlUrl: { flag: 'mysql-url', env: 'DAS_EMULATOR_MYSQL_URL' },
   killTimeoutMs: { flag: 'kill-timeout-ms', env: 'DAS_EMULATOR_KILL_TIMEOUT_MS' },
   mysqlConnectTimeoutMs: { flag: 'mysql-connect-timeout-ms', env: 'DAS_EMULATOR_MYSQL_CONNECT_TIMEOUT_MS' },
+  redisUrl: { flag: 'redis-url', env: 'DAS_EMULATOR_REDIS_URL' },
   // A switch: `--strict` alone turns it on; the env twin takes true/false/1/0.
   strict: { flag: 'strict', env: 'DAS_EMULATOR_STRICT', switch: true },
 } as const satisfies Record<keyof EmulatorConfig, { flag: string | undefined; env: string; switch?: boolean }>;
@@ -137,6 +140,8 @@ export const USAGE = `Usage: das-emulator [options]
                                  to go                (DAS_EMULATOR_KILL_TIMEOUT_MS, default 30000)
   --mysql-connect-timeout-ms <n> connect timeout to a real server
                                  (DAS_EMULATOR_MYSQL_CONNECT_TIMEOUT_MS, default 5000)
+  --redis-url <url>   bind every Redis instance without a server of its own to a real
+                      server, redis://[[user]:password@]host[:port]  (DAS_EMULATOR_REDIS_URL)
                       DB-user passwords are sealed with DAS_EMULATOR_SECRET_KEY (64 hex digits),
                       or with a key kept in <data file>.key
   --version, -v       print the version

@@ -2,10 +2,14 @@ import type { AddressInfo } from 'node:net';
 import { ControlPlane, type InstanceSummary } from './admin/control-plane.js';
 import { dashboardRoutes } from './admin/dashboard.js';
 import { controlRoutes } from './admin/routes.js';
+import { RedisClientControl } from './admin/redis-clients.js';
 import { welcomeRoute } from './admin/welcome.js';
 import { BackendHealth } from './backends/health.js';
 import { MysqlBackend } from './backends/mysql.js';
 import { RoutingBackend } from './backends/routing.js';
+import { RedisBackend } from './backends/redis.js';
+import { RoutingClientBackend, SimulatedClientBackend } from './backends/simulated-clients.js';
+import { RedisSessions } from './engine/redis-sessions.js';
 import { SimulatedBackend, type SimulatedDbAccount } from './backends/simulated.js';
 import type { EmulatorConfig } from './config.js';
 import { DbUserRegistry } from './engine/db-user-registry.js';
@@ -119,7 +123,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   const ids = hooks.ids ?? (config.seed === undefined ? randomIds : seededIds(seededRunsBefore === 0 ? config.seed : `${config.seed}#${seededRunsBefore}`));
 
   // Fixture-derived parts: built from the file, replaced together when the control plane loads fixtures.
-  const catalog = new Catalog(fixtures, { defaultServer: config.mysqlUrl });
+  const catalog = new Catalog(fixtures, { defaultServer: config.mysqlUrl, defaultRedisServer: config.redisUrl });
   const accessKeys = new AccessKeyDirectory(fixtures);
   const huaweiIdentities = new HuaweiIdentities(fixtures);
   const tokens = new TokenStore(fixtures, huaweiIdentities);
@@ -149,6 +153,9 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   const tasks = new TaskStore(db);
   const listings = new SessionListingStore(db);
   const engine = new KillEngine({ catalog, backend, tasks, listings, now, log, killTimeoutMs: config.killTimeoutMs, ids: ids.fork('tasks'), retention: { maxTasks: config.retainTasks, maxAgeMs: config.retainTaskMs } });
+  const redisBackend = new RedisBackend({ serverOf: (instanceId) => catalog.redisServerOf(instanceId), connectTimeoutMs: config.mysqlConnectTimeoutMs, log });
+  const clientBackend = new RoutingClientBackend((instanceId) => catalog.redisServerOf(instanceId) !== undefined, redisBackend, new SimulatedClientBackend({ sessions, now }));
+  const redis = new RedisSessions({ catalog, engine, backend: clientBackend, tasks, now, log, killTimeoutMs: config.killTimeoutMs, ids: ids.fork('redis-tasks') });
   const autoKill = new AutoKiller({ catalog, engine, now, log, ids: ids.fork('auto-kill'), intervalMs: AUTO_KILL_INTERVAL_MS });
   const interrupted = engine.recoverInterruptedTasks();
   if (interrupted > 0) log.warn('ended kill tasks a previous run left unfinished', { tasks: interrupted });
@@ -163,7 +170,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   );
   const journal = new Journal(config.journalSize);
   const liveNodesOf = (document: FixtureDocument) => {
-    const next = new Catalog(document, { defaultServer: config.mysqlUrl });
+    const next = new Catalog(document, { defaultServer: config.mysqlUrl, defaultRedisServer: config.redisUrl });
     return (node: NodeRef) => next.serverOf(node) !== undefined;
   };
   const atomically = <T>(work: () => T): T => db.transaction(work)();
@@ -179,7 +186,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   const deleteInstance = (instanceId: string) => (running('deleteInstance'), control.deleteInstance(instanceId));
 
   const operations = [...alibabaOperationInfo(), ...huaweiOperationInfo()];
-  const backendHealth = new BackendHealth({ catalog, probe: (node) => live.probe(node), now, deadlineMs: Math.min(1_000, config.mysqlConnectTimeoutMs) });
+  const backendHealth = new BackendHealth({ catalog, probe: (node) => live.probe(node), probeRedis: (instanceId) => redisBackend.probe(instanceId), now, deadlineMs: Math.min(1_000, config.mysqlConnectTimeoutMs) });
   const health = async () => {
     const { state, reason } = guard.condition();
     const backends = await backendHealth.check();
@@ -204,10 +211,10 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     routes: [
       // The dashboard's page and files hold no data: served before the control routes' token check.
       { path: '/_emulator', app: dashboardRoutes({ adminToken: config.adminToken !== undefined, version: VERSION }) },
-      { path: '/_emulator', app: controlRoutes({ control, log, faults, journal, health, createInstance, store: guard, operations, adminToken: config.adminToken, strict: config.strict, replay }) },
+      { path: '/_emulator', app: controlRoutes({ control, redisClients: new RedisClientControl({ catalog, redis, sessions, now }), log, faults, journal, health, createInstance, store: guard, operations, adminToken: config.adminToken, strict: config.strict, replay }) },
       { path: '/', app: welcomeRoute({ version: VERSION, operations }) },
       { path: '/', app: huaweiRouter({ engine, autoKill, faults, registry, identities: huaweiIdentities, tokens, auth: config.auth, strict: config.strict, log, now, store: guard }) },
-      { path: '/', app: alibabaRouter({ engine, faults, keys: accessKeys, nonces, auth: config.auth, strict: config.strict, log, now, store: guard }) },
+      { path: '/', app: alibabaRouter({ engine, redis, faults, keys: accessKeys, nonces, auth: config.auth, strict: config.strict, log, now, store: guard }) },
     ],
     notFound: (c) => huaweiNotFound(c.get('requestId'), c.req.method, c.req.path),
   });

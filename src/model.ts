@@ -111,3 +111,39 @@ export function finalStateOf(results: readonly TaskResultItem[], connectFailure?
   if (connectFailure === 'bad_account' || results.some((r) => r.outcome === 'bad_account' || r.outcome === 'no_permission' || r.outcome === 'timed_out')) return 'failure';
   return 'success';
 }
+
+/**
+ * A Redis client connection as `CLIENT LIST` shows it (the fields every Redis since 6 prints; a
+ * field an older server omits reads as its zero value). Ids are bigint: Redis client ids are
+ * unsigned 64-bit.
+ */
+export interface RedisClient {
+  readonly id: bigint;
+  /** `ip:port` of the client. */
+  readonly addr: string;
+  /** `ip:port` of the server side of the connection. */
+  readonly laddr: string;
+  readonly fd: number;
+  readonly name: string;
+  /** Seconds since the connection opened. */
+  readonly age: number;
+  /** Seconds since its last command. */
+  readonly idle: number;
+  /** CLIENT LIST flags: N (none), b (blocked), x (in MULTI), S (replica), M (master), P (pub/sub) ... */
+  readonly flags: string;
+  readonly db: number;
+  readonly sub: number;
+  readonly psub: number;
+  /** Commands queued in MULTI, -1 outside one. */
+  readonly multi: number;
+  readonly qbuf: number;
+  readonly qbufFree: number;
+  readonly obl: number;
+  readonly oll: number;
+  readonly omem: number;
+  readonly events: string;
+  /** The last command run, lower-case as Redis prints it (`blpop`, `client|list`). */
+  readonly cmd: string;
+  /** The ACL user the connection is logged in as (`default` without ACLs). */
+  readonly user: string;
+}

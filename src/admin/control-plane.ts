@@ -1,4 +1,5 @@
 import { describeServer } from '../backends/mysql-url.js';
+import { describeRedisServer } from '../backends/redis-url.js';
 import { toSession } from '../backends/simulated.js';
 import type { Catalog, InstanceInfo } from '../engine/catalog.js';
 import type { DbUserRegistry } from '../engine/db-user-registry.js';
@@ -59,7 +60,7 @@ export interface InstanceSummary {
   readonly engine: string;
   /** Whether it comes from the fixtures or was created at run time (only those can be deleted). */
   readonly origin: 'fixtures' | 'created';
-  readonly nodes: readonly { readonly id: string; readonly role: string; readonly backend: 'simulated' | 'mysql'; readonly server?: string }[];
+  readonly nodes: readonly { readonly id: string; readonly role: string; readonly backend: 'simulated' | 'mysql' | 'redis'; readonly server?: string }[];
 }
 
 /** A session of the control API: the fixture shape (time in seconds, trx with its age). */
@@ -120,7 +121,9 @@ export class ControlPlane {
       owner: instance.owner,
       engine: instance.engine,
       origin: this.created.has(instance.id) ? 'created' : 'fixtures',
-      nodes: instance.nodes.map((n) => ({ id: n.id, role: n.role, backend: n.server ? 'mysql' : 'simulated', ...(n.server ? { server: describeServer(n.server) } : {}) })),
+      nodes: instance.redis
+        ? instance.nodes.map((n) => ({ id: n.id, role: n.role, backend: 'redis' as const, server: describeRedisServer(instance.redis!) }))
+        : instance.nodes.map((n) => ({ id: n.id, role: n.role, backend: n.server ? 'mysql' : 'simulated', ...(n.server ? { server: describeServer(n.server) } : {}) })),
     };
   }
 

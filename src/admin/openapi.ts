@@ -50,6 +50,11 @@ export function openApiDocument(): object {
         patch: { summary: 'Change a simulated session', parameters: sessionParams, requestBody: body(schemas.sessionPatchSchema), responses: ok('changed') },
         delete: { summary: 'Remove a simulated session', parameters: sessionParams, responses: ok('removed') },
       },
+      '/instances/{id}/clients': {
+        get: { summary: "A Redis instance's client connections as CLIENT LIST shows them (a bound instance: the live listing; 409 for another engine)", parameters: [pathParam('id', 'instance id')], responses: ok('clients') },
+        post: { summary: 'Add a simulated Redis client (409 on a bound instance or another engine)', parameters: [pathParam('id', 'instance id')], requestBody: body(schemas.redisClientInputSchema), responses: { '201': { description: 'added' }, '4XX': { $ref: '#/components/responses/Error' } } },
+      },
+      '/instances/{id}/clients/{clientId}': { delete: { summary: 'Remove a simulated Redis client', parameters: [pathParam('id', 'instance id'), pathParam('clientId', 'client id')], responses: ok('removed') } },
       '/tasks': { get: { summary: 'Kill tasks, newest first', parameters: queryParams(schemas.taskQuerySchema), responses: ok('tasks') } },
       '/tasks/{id}': { get: { summary: 'One task with its results', parameters: [pathParam('id', 'task id')], responses: ok('the task') } },
       '/tasks/{id}/finish': { post: { summary: 'End a running simulated task now with its recorded outcome', parameters: [pathParam('id', 'task id')], responses: ok('the finished task') } },

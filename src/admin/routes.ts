@@ -10,6 +10,7 @@ import { sameSecret } from '../same-secret.js';
 import type { Journal } from '../journal.js';
 import type { Logger } from '../log.js';
 import type { OperationInfo } from '../providers/operation-info.js';
+import type { RedisClientControl } from './redis-clients.js';
 import type { BackendState } from '../backends/health.js';
 import { StoreUnavailableError } from '../store/faults.js';
 import type { StoreGuard } from '../store/guard.js';
@@ -37,6 +38,8 @@ export interface HealthInfo {
 
 export interface ControlRoutesOptions {
   readonly control: ControlPlane;
+  /** Redis instances' clients. */
+  readonly redisClients: RedisClientControl;
   readonly log: Logger;
   readonly faults: FaultRegistry;
   readonly journal: Journal;
@@ -149,6 +152,18 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
     operation(c, 'RemoveSession');
     const { nodeId } = parse(schemas.nodeQuerySchema, c.req.query(), 'query');
     control.removeSession(c.req.param('id'), nodeId, parse(schemas.sessionIdSchema, c.req.param('sessionId'), 'session id'));
+    return json({ deleted: true });
+  });
+
+  app.get('/instances/:id/clients', async (c) => (operation(c, 'ListRedisClients'), json({ clients: await options.redisClients.list(c.req.param('id')) })));
+  app.post('/instances/:id/clients', async (c) => {
+    operation(c, 'AddRedisClient');
+    const input = parse(schemas.redisClientInputSchema, await jsonBody(c), 'client');
+    return json({ client: options.redisClients.add(c.req.param('id'), input) }, 201);
+  });
+  app.delete('/instances/:id/clients/:clientId', (c) => {
+    operation(c, 'RemoveRedisClient');
+    options.redisClients.remove(c.req.param('id'), parse(schemas.sessionIdSchema, c.req.param('clientId'), 'client id'));
     return json({ deleted: true });
   });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { faultRuleSchema } from '../faults.js';
-import { sessionFixtureSchema } from '../fixtures/schema.js';
+import { redisClientFixtureSchema, sessionFixtureSchema } from '../fixtures/schema.js';
 import { TASK_STATES } from '../model.js';
 
 /** Request shapes of the control API; the routes parse with them and the OpenAPI document shows them. */
@@ -27,6 +27,9 @@ export const sessionPatchSchema = z
 export const nodeQuerySchema = z.object({ nodeId: z.string().min(1).optional() });
 
 export const sessionIdSchema = z.coerce.number().int().min(1).max(2 ** 53 - 1);
+
+/** A simulated Redis client as `POST /instances/{id}/clients` takes it: the fixture shape. */
+export const redisClientInputSchema = redisClientFixtureSchema;
 
 const limit = (max: number) => z.coerce.number().int().min(1).max(max).optional();
 

@@ -1,10 +1,11 @@
 import type { Catalog } from '../engine/catalog.js';
 import type { NodeRef } from '../model.js';
 import { describeServer } from './mysql-url.js';
+import { describeRedisServer } from './redis-url.js';
 
 /** One backend as health reports it: the simulation is always ready; a real server only when it answered. */
 export interface BackendState {
-  readonly backend: 'simulated' | 'mysql';
+  readonly backend: 'simulated' | 'mysql' | 'redis';
   /** The server (never its password) and the instances bound to it. */
   readonly server?: string;
   readonly instances?: readonly string[];
@@ -18,6 +19,8 @@ export interface BackendHealthOptions {
   readonly catalog: Catalog;
   /** Connects with the node's maintenance account and runs one statement; rejects with a BackendError. */
   readonly probe: (node: NodeRef) => Promise<void>;
+  /** Connects to a Redis instance's bound server as its URL's account; rejects with a BackendError. */
+  readonly probeRedis?: (instanceId: string) => Promise<void>;
   readonly now: () => number;
   /** A health call waits at most this long for a probe; a slower server counts as unreachable meanwhile. */
   readonly deadlineMs?: number;
@@ -51,19 +54,30 @@ export class BackendHealth {
         groups.set(server, group);
       }
     }
-    for (const key of this.probes.keys()) if (!groups.has(key)) this.probes.delete(key);
-    const real = await Promise.all([...groups.values()].map(async ({ server, node, instances }) => ({ backend: 'mysql' as const, server, instances, ...(await this.stateOf(server, node)) })));
-    return [{ backend: 'simulated', state: 'ready' }, ...real];
+    const redisGroups = new Map<string, { server: string; instances: string[] }>();
+    for (const instance of this.options.catalog.all()) {
+      if (!instance.redis || !this.options.probeRedis) continue;
+      const server = describeRedisServer(instance.redis);
+      const group = redisGroups.get(server) ?? { server, instances: [] };
+      group.instances.push(instance.id);
+      redisGroups.set(server, group);
+    }
+    for (const key of this.probes.keys()) if (!groups.has(key) && !redisGroups.has(key)) this.probes.delete(key);
+    const real = await Promise.all([...groups.values()].map(async ({ server, node, instances }) => ({ backend: 'mysql' as const, server, instances, ...(await this.stateOf(server, () => this.options.probe(node))) })));
+    const redis = await Promise.all(
+      [...redisGroups.values()].map(async ({ server, instances }) => ({ backend: 'redis' as const, server, instances, ...(await this.stateOf(server, () => this.options.probeRedis!(instances[0]!))) })),
+    );
+    return [{ backend: 'simulated', state: 'ready' }, ...real, ...redis];
   }
 
-  private async stateOf(key: string, node: NodeRef): Promise<Omit<BackendState, 'backend'>> {
+  private async stateOf(key: string, probeServer: () => Promise<void>): Promise<Omit<BackendState, 'backend'>> {
     const now = this.options.now();
     let probe = this.probes.get(key);
     const stale = probe?.settled !== undefined && now - probe.settled.at >= (this.options.reuseMs ?? 2_000);
     if (!probe || stale) {
       const started: Probe = {
         startedAt: now,
-        result: this.options.probe(node).then(
+        result: probeServer().then(
           () => ({ state: 'ready' as const }),
           (error: Error & { kind?: string }) => ({ state: error.kind === 'access_denied' ? ('refused' as const) : ('unreachable' as const), reason: error.message }),
         ),

@@ -1,4 +1,5 @@
 import type { MysqlServer } from '../backends/mysql-url.js';
+import type { RedisServer } from '../backends/redis-url.js';
 import type { FixtureDocument, TaskCompletion } from '../fixtures/schema.js';
 import type { DbCredentials, NodeRef } from '../model.js';
 import type { AccountSet } from './protection.js';
@@ -21,6 +22,8 @@ export interface InstanceInfo {
   readonly nodes: readonly NodeInfo[];
   readonly maintenanceAccount: DbCredentials;
   readonly taskCompletion: TaskCompletion;
+  /** A Redis instance's real server; absent when its clients are simulated. */
+  readonly redis?: RedisServer;
 }
 
 /** Instances and nodes the loaded fixtures describe; the engine's map of the world. */
@@ -29,10 +32,12 @@ export class Catalog {
   private readonly internalAccounts = new Map<string, AccountSet>();
 
   private readonly defaultServer: MysqlServer | undefined;
+  private readonly defaultRedisServer: RedisServer | undefined;
 
-  /** `defaultServer` binds every MySQL instance whose fixture names no server (--mysql-url). */
-  constructor(fixtures: FixtureDocument, { defaultServer }: { defaultServer?: MysqlServer | undefined } = {}) {
+  /** `defaultServer` binds every MySQL instance whose fixture names no server (--mysql-url); `defaultRedisServer` every Redis instance (--redis-url). */
+  constructor(fixtures: FixtureDocument, { defaultServer, defaultRedisServer }: { defaultServer?: MysqlServer | undefined; defaultRedisServer?: RedisServer | undefined } = {}) {
     this.defaultServer = defaultServer;
+    this.defaultRedisServer = defaultRedisServer;
     this.load(fixtures);
   }
 
@@ -50,6 +55,7 @@ export class Catalog {
       const mysqlEngine = instance.engine !== 'Redis';
       const explicitlyBound = instance.mysql !== undefined || (instance.nodes ?? []).some((n) => n.mysql !== undefined);
       const instanceServer = instance.mysql ?? (mysqlEngine && !explicitlyBound ? defaultServer : undefined);
+      const redis = instance.engine === 'Redis' ? (instance.redis ?? this.defaultRedisServer) : undefined;
       const withServer = (node: { id: string; role: 'primary' | 'readonly' }, server: MysqlServer | undefined): NodeInfo => (server ? { ...node, server } : node);
       this.instances.set(instance.id, {
         id: instance.id,
@@ -60,6 +66,7 @@ export class Catalog {
         nodes: clustered ? instance.nodes!.map((n) => withServer({ id: n.id, role: n.role }, n.mysql ?? instanceServer)) : [withServer({ id: '', role: 'primary' }, instanceServer)],
         maintenanceAccount: instance.maintenanceAccount,
         taskCompletion: instance.taskCompletion,
+        ...(redis ? { redis } : {}),
       });
     }
   }
@@ -86,6 +93,11 @@ export class Catalog {
     const instance = this.instances.get(node.instanceId);
     if (!instance) throw new Error(`unknown instance ${node.instanceId}`);
     return this.serverOf(node)?.account ?? instance.maintenanceAccount;
+  }
+
+  /** The real Redis server a Redis instance is bound to, if it is. */
+  redisServerOf(instanceId: string): RedisServer | undefined {
+    return this.instances.get(instanceId)?.redis;
   }
 
   /** Whether any node is bound to a real server. */

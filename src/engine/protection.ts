@@ -1,4 +1,4 @@
-import type { Session } from '../model.js';
+import type { RedisClient, Session } from '../model.js';
 
 /** Users MySQL shows for threads no client owns: replication, delayed inserts, the event scheduler, handshakes. */
 const PSEUDO_USERS = new Set(['system user', 'event_scheduler', 'unauthenticated user']);
@@ -28,5 +28,22 @@ export function protectionOf(session: Session, rules: ProtectionRules): 'interna
   if (PSEUDO_USERS.has(session.user) || REPLICATION_COMMANDS.has(session.command)) return 'internal';
   if (rules.internalAccounts.has(session.user)) return 'internal';
   if (rules.ignoredUsers.has(session.user)) return 'ignored_user';
+  return null;
+}
+
+/**
+ * Redis replication links: `S` is a replica's connection to this server, `M` this server's link to
+ * its master. Killing one only makes the replica reconnect and resynchronise, as Binlog Dump does for MySQL.
+ */
+const REPLICATION_FLAGS = /[SM]/;
+
+/**
+ * Why a Redis client must not be killed, or null when it may be: the kill's own connection,
+ * a replication link, or a client logged in as one of the cloud's internal accounts (ACL user).
+ */
+export function redisProtectionOf(client: RedisClient, rules: Pick<ProtectionRules, 'internalAccounts' | 'ownConnectionIds'>): 'internal' | null {
+  if (rules.ownConnectionIds.has(client.id)) return 'internal';
+  if (REPLICATION_FLAGS.test(client.flags)) return 'internal';
+  if (rules.internalAccounts.has(client.user)) return 'internal';
   return null;
 }

@@ -113,6 +113,17 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE used_nonces (digest BLOB PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
   CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);
   `,
+  // Simulated Redis client connections (CLIENT LIST rows), one list per Redis instance.
+  `
+  CREATE TABLE redis_clients (
+    instance_id  TEXT NOT NULL,
+    id           INTEGER NOT NULL,
+    fields       TEXT NOT NULL,
+    connected_ms INTEGER NOT NULL,
+    active_ms    INTEGER NOT NULL,
+    PRIMARY KEY (instance_id, id)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Counts the runs started with a seed on this data file; returns how many came before this one. */

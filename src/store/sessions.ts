@@ -1,4 +1,24 @@
 import type { Db } from './database.js';
+import type { RedisClient } from '../model.js';
+
+/** A simulated Redis client: CLIENT LIST's fields, with age and idle kept as instants so they grow. */
+export interface StoredRedisClient {
+  readonly instanceId: string;
+  readonly id: number;
+  readonly fields: Omit<RedisClient, 'id' | 'age' | 'idle'>;
+  /** When the connection opened (ms); `age` counts from it. */
+  readonly connectedMs: number;
+  /** When it last ran a command (ms); `idle` counts from it. */
+  readonly activeMs: number;
+}
+
+interface ClientRow {
+  instance_id: string;
+  id: number;
+  fields: string;
+  connected_ms: number;
+  active_ms: number;
+}
 
 export interface StoredSession {
   readonly instanceId: string;
@@ -73,8 +93,16 @@ export class SessionStore {
   private readonly markSeededStmt;
   private readonly upsertStmt;
   private readonly clearInstanceStmt;
+  private readonly listClientsStmt;
+  private readonly deleteClientStmt;
+  private readonly insertClientStmt;
+  private readonly clearClientsStmt;
 
   constructor(private readonly db: Db) {
+    this.listClientsStmt = db.prepare<[string], ClientRow>('SELECT * FROM redis_clients WHERE instance_id = ? ORDER BY id');
+    this.deleteClientStmt = db.prepare<[string, number]>('DELETE FROM redis_clients WHERE instance_id = ? AND id = ?');
+    this.insertClientStmt = db.prepare<ClientRow>('INSERT OR REPLACE INTO redis_clients (instance_id, id, fields, connected_ms, active_ms) VALUES (@instance_id, @id, @fields, @connected_ms, @active_ms)');
+    this.clearClientsStmt = db.prepare<[string]>('DELETE FROM redis_clients WHERE instance_id = ?');
     this.listStmt = db.prepare<[string, string], Row>('SELECT * FROM sessions WHERE instance_id = ? AND node_id = ? ORDER BY id');
     this.getStmt = db.prepare<[string, string, number], Row>('SELECT * FROM sessions WHERE instance_id = ? AND node_id = ? AND id = ?');
     this.deleteStmt = db.prepare<[string, string, number]>('DELETE FROM sessions WHERE instance_id = ? AND node_id = ? AND id = ?');
@@ -116,6 +144,30 @@ export class SessionStore {
   /** Removes every simulated session of an instance (the control plane, before reseeding it). */
   clearInstance(instanceId: string): void {
     this.clearInstanceStmt.run(instanceId);
+    this.clearClientsStmt.run(instanceId);
+  }
+
+  /** A Redis instance's simulated clients, by id. */
+  listClients(instanceId: string): StoredRedisClient[] {
+    return this.listClientsStmt.all(instanceId).map((r) => ({ instanceId: r.instance_id, id: r.id, fields: JSON.parse(r.fields) as StoredRedisClient['fields'], connectedMs: r.connected_ms, activeMs: r.active_ms }));
+  }
+
+  /** Adds a Redis client, or replaces the one with the same id. */
+  putClient(client: StoredRedisClient): void {
+    this.insertClientStmt.run({ instance_id: client.instanceId, id: client.id, fields: JSON.stringify(client.fields), connected_ms: client.connectedMs, active_ms: client.activeMs });
+  }
+
+  deleteClient(instanceId: string, id: number): boolean {
+    return this.deleteClientStmt.run(instanceId, id).changes > 0;
+  }
+
+  /** Replaces a Redis instance's clients in one transaction. */
+  replaceClients(instanceId: string, clients: readonly Omit<StoredRedisClient, 'instanceId'>[], fingerprint: string): void {
+    this.db.transaction(() => {
+      this.clearClientsStmt.run(instanceId);
+      for (const c of clients) this.insertClientStmt.run({ instance_id: instanceId, id: c.id, fields: JSON.stringify(c.fields), connected_ms: c.connectedMs, active_ms: c.activeMs });
+      this.markSeededStmt.run(instanceId, '', fingerprint);
+    })();
   }
 
   nextId(instanceId: string, nodeId: string): number {

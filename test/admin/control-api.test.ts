@@ -539,6 +539,8 @@ describe('control API', () => {
       '/instances/{id}': ['delete'],
       '/instances/{id}/sessions': ['get', 'post'],
       '/instances/{id}/sessions/{sessionId}': ['delete', 'patch'],
+      '/instances/{id}/clients': ['get', 'post'],
+      '/instances/{id}/clients/{clientId}': ['delete'],
       '/tasks': ['get'],
       '/tasks/{id}': ['get'],
       '/tasks/{id}/finish': ['post'],
@@ -595,7 +597,7 @@ describe('control API', () => {
           expect(declared.every((p) => p.required === true)).toBe(true);
         }
       }
-      for (const [path, method] of [['/instances/{id}/sessions', 'post'], ['/instances/{id}/sessions/{sessionId}', 'patch'], ['/faults', 'post'], ['/fixtures', 'post'], ['/verify', 'post'], ['/journal/replay', 'post']] as const) {
+      for (const [path, method] of [['/instances/{id}/sessions', 'post'], ['/instances/{id}/sessions/{sessionId}', 'patch'], ['/instances/{id}/clients', 'post'], ['/faults', 'post'], ['/fixtures', 'post'], ['/verify', 'post'], ['/journal/replay', 'post']] as const) {
         expect(doc.paths[path]![method]!.requestBody?.content['application/json']?.schema, `${method} ${path}`).toEqual(expect.objectContaining({ type: 'object' }));
       }
       const query = (path: string) => (doc.paths[path]!.get!.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name).sort();

@@ -108,6 +108,54 @@ const AsyncListingData = model({
 
 export const GetMySQLAllSessionAsyncResponseBody = model(envelope(AsyncListingData));
 
+const RedisSession = model({
+  addr: ['Addr', 'string'],
+  age: ['Age', 'string'],
+  client: ['Client', 'string'],
+  clientDesc: ['ClientDesc', 'string'],
+  cmd: ['Cmd', 'string'],
+  db: ['Db', 'number'],
+  events: ['Events', 'string'],
+  fd: ['Fd', 'number'],
+  flags: ['Flags', 'string'],
+  id: ['Id', 'number'],
+  idle: ['Idle', 'number'],
+  multi: ['Multi', 'number'],
+  name: ['Name', 'string'],
+  nodeId: ['NodeId', 'string'],
+  obl: ['Obl', 'number'],
+  oll: ['Oll', 'number'],
+  omem: ['Omem', 'number'],
+  psub: ['Psub', 'number'],
+  qbuf: ['Qbuf', 'number'],
+  qbufFree: ['QbufFree', 'number'],
+  sub: ['Sub', 'number'],
+});
+
+const SourceStat = model({
+  count: ['Count', 'string'],
+  ids: ['Ids', { type: 'array', itemType: 'number' }],
+  key: ['Key', 'string'],
+});
+
+const RedisSessionData = model({
+  sessions: ['Sessions', { type: 'array', itemType: RedisSession }],
+  sourceStats: ['SourceStats', { type: 'array', itemType: SourceStat }],
+  timestamp: ['Timestamp', 'number'],
+  total: ['Total', 'number'],
+});
+
+export const GetRedisAllSessionResponseBody = model(envelope(RedisSessionData));
+
+/** KillInstanceAllSession's model has `Code` and `Success` as strings, and `Data` a reserved string. */
+export const KillInstanceAllSessionResponseBody = model({
+  code: ['Code', 'string'],
+  data: ['Data', 'string'],
+  message: ['Message', 'string'],
+  requestId: ['RequestId', 'string'],
+  success: ['Success', 'string'],
+});
+
 /**
  * Casts a body the way the generated SDK does: 2.x (openapi-client) with `$tea.cast`, 3.x
  * (openapi-core) with `$dara.cast`, which reads the same names() and types(). Throws

@@ -3,9 +3,14 @@ import type { AlibabaError } from './errors.js';
 
 export const ALIBABA_HOST_ID = 'das.cn-shanghai.aliyuncs.com';
 
-/** The success envelope. `Code` is the number 200: the TypeScript SDK casts it to a number field. */
-export function successResponse(requestId: string, data: unknown): Response {
-  return jsonResponse({ RequestId: requestId, Code: 200, Message: 'Successful', Success: true, Data: data }, 200, { 'x-acs-request-id': requestId });
+/**
+ * The success envelope. `Code` is the number 200: the TypeScript SDK casts it to a number field.
+ * A few operations (KillInstanceAllSession) have `Code` and `Success` as strings in their models:
+ * `"200"` and `"true"` for them.
+ */
+export function successResponse(requestId: string, data: unknown, strings = false): Response {
+  const body = strings ? { RequestId: requestId, Code: '200', Message: 'Successful', Success: 'true', Data: data } : { RequestId: requestId, Code: 200, Message: 'Successful', Success: true, Data: data };
+  return jsonResponse(body, 200, { 'x-acs-request-id': requestId });
 }
 
 /**

@@ -22,6 +22,10 @@ import { AlibabaError, alibabaErrors } from './errors.js';
 import { createKillInstanceSessionTask, createKillInstanceSessionTaskWithMaintainUser } from './operations/create-kill-instance-session-task.js';
 import { getKillInstanceSessionTaskResult } from './operations/get-kill-instance-session-task-result.js';
 import { getMySQLAllSessionAsync } from './operations/get-mysql-all-session-async.js';
+import { getRedisAllSession } from './operations/get-redis-all-session.js';
+import { killInstanceAllSession } from './operations/kill-instance-all-session.js';
+import type { RedisSessions } from '../../engine/redis-sessions.js';
+import { BackendError } from '../../backends/session-backend.js';
 import type { AlibabaOperation } from './operations/operation.js';
 import type { OperationInfo } from '../operation-info.js';
 import { alibabaContractWarnings } from './contract.js';
@@ -34,7 +38,7 @@ export const ALIBABA_API_VERSION = '2020-01-16';
 export const AUTH_WINDOW_MS = 15 * 60 * 1000;
 
 const OPERATIONS: ReadonlyMap<string, AlibabaOperation> = new Map(
-  [createKillInstanceSessionTask, createKillInstanceSessionTaskWithMaintainUser, getKillInstanceSessionTaskResult, getMySQLAllSessionAsync].map(
+  [createKillInstanceSessionTask, createKillInstanceSessionTaskWithMaintainUser, getKillInstanceSessionTaskResult, getMySQLAllSessionAsync, getRedisAllSession, killInstanceAllSession].map(
     (op) => [op.action, op as AlibabaOperation],
   ),
 );
@@ -50,6 +54,7 @@ export function alibabaOperationInfo(): OperationInfo[] {
 
 export interface AlibabaRouterOptions {
   readonly engine: KillEngine;
+  readonly redis: RedisSessions;
   readonly faults: FaultRegistry;
   readonly keys: AccessKeyDirectory;
   /** Nonces used within the replay window (AUTH_WINDOW_MS), kept across restarts. */
@@ -152,8 +157,8 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       for (const [name] of [...request.query, ...request.form]) raw[name] ??= request.param(name)!;
       const params = operation.params.parse(raw);
       // 7. Call the engine and render its answer.
-      const data = await options.store.run(() => operation.handle(params, { engine: options.engine, owner: principal?.accountUid, now, recordTasks: (ids) => (audit.taskIds = [...ids]), recordIssued: (ids) => (audit.issuedIds = [...ids]) }));
-      return successResponse(requestId, data);
+      const data = await options.store.run(() => operation.handle(params, { engine: options.engine, redis: options.redis, owner: principal?.accountUid, now, recordTasks: (ids) => (audit.taskIds = [...ids]), recordIssued: (ids) => (audit.issuedIds = [...ids]) }));
+      return successResponse(requestId, data, operation.stringEnvelope === true);
     } catch (error) {
       if (error instanceof RequestAbortedError) return abortedResponse(audit, error);
       const storeFailure = options.store.failure(error);
@@ -177,6 +182,8 @@ function toAlibabaError(error: unknown): AlibabaError {
   if (error instanceof TooManyParametersError) return alibabaErrors.invalidParams(error.message);
   if (error instanceof ZodError) return alibabaErrors.invalidParams(describeIssues(error));
   if (error instanceof EngineError) return alibabaErrors.invalidParams(error.message);
+  // A bound server that cannot be reached or refuses the service account, for calls that answer only once it has (Redis).
+  if (error instanceof BackendError) return alibabaErrors.serviceUnavailable(error.message);
   // Another process kept the data file locked past the retry budget: a temporary failure, as the
   // catalog's ServiceUnavailable says; a damaged or unwritable file is an internal error.
   if (error instanceof StoreUnavailableError) return error.fault === 'busy' ? alibabaErrors.serviceUnavailable(error.message) : alibabaErrors.internalError(error.message);
