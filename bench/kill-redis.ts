@@ -15,6 +15,7 @@ import { parseClientList } from '../src/backends/redis-client-list.js';
 import { DEFAULT_FIXTURES } from '../src/config.js';
 import { startEmulator, type Emulator } from '../src/index.js';
 import { dasClient } from '../test/alibaba/clients.js';
+import { median } from './suite/stats.js';
 
 const positiveInt = (name: string, fallback: number): number => {
   const value = Number(process.env[name] || fallback);
@@ -79,11 +80,6 @@ async function killWithLoop(connection: Client, ids: ReadonlySet<bigint>): Promi
   return ms;
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const perSecond = (ms: number): number => (SESSIONS * 1000) / ms;
 const fixed = (value: number, digits = 1): string => value.toFixed(digits);
 

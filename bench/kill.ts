@@ -10,6 +10,7 @@ import { createConnection, type Connection, type RowDataPacket } from 'mysql2/pr
 import { parseMysqlUrl } from '../src/backends/mysql-url.js';
 import { startEmulator, type Emulator } from '../src/index.js';
 import { dasClient, type DasClient } from '../test/alibaba/clients.js';
+import { median } from './suite/stats.js';
 
 const positiveInt = (name: string, fallback: number): number => {
   const value = Number(process.env[name] || fallback);
@@ -109,11 +110,6 @@ async function killWithLoop(connection: Connection, ids: readonly number[]): Pro
   return ms;
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const perSecond = (ms: number): number => (SESSIONS * 1000) / ms;
 const fixed = (value: number, digits = 1): string => value.toFixed(digits);
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
