@@ -16,7 +16,6 @@ async function main(): Promise<void> {
     return;
   }
   const emulator = await startEmulatorServer(config);
-  process.stdout.write(`das-emulator ready on ${emulator.url}\n`);
   // Lines after the ready line follow --log-level and --log-format like every other line.
   const log = createLogger(config.logLevel, undefined, config.logFormat);
   const shutdown = (signal: string) => {
@@ -31,6 +30,9 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+  // Only now: a supervisor that signals as soon as it reads the line must find the handlers there
+  // (before them, SIGTERM's default action ends the process at once, without closing the store).
+  process.stdout.write(`das-emulator ready on ${emulator.url}\n`);
 }
 
 main().catch((error: unknown) => {
