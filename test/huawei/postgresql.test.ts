@@ -1,0 +1,104 @@
+/** The simulated RDS for PostgreSQL instance through the Huawei SDK core: listing, the kills it supports, and the one it does not. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunningEmulator } from '../../src/emulator.js';
+import { ControlApi, HUAWEI_PG_INSTANCE } from '../admin/control.js';
+import { startTestEmulator } from '../support/emulator.js';
+import { huaweiClient, huaweiError, INSTANCE, PROCESS, PROCESSES, DB_USERS, type DasCoreClient } from './client.js';
+
+const PG_INSTANCE = HUAWEI_PG_INSTANCE;
+const KILL_PROCESS = '/v3/{project_id}/instances/{instance_id}/kill-process';
+const KILL_ALL = '/v3/{project_id}/instances/{instance_id}/auto-flow/kill-all-session';
+const ALL = [21001, 21002, 21003, 21004, 21005, 21006, 21007, 21008];
+const onPg = { instance_id: PG_INSTANCE };
+
+describe('the Huawei RDS for PostgreSQL instance (simulated) through the SDK core', () => {
+  let emulator: RunningEmulator;
+  let client: DasCoreClient;
+  let api: ControlApi;
+  beforeEach(async () => {
+    emulator = await startTestEmulator();
+    client = huaweiClient(emulator.url);
+    api = new ControlApi(emulator.url);
+  });
+  afterEach(() => emulator.stop());
+
+  const register = async (user: string, password: string, datastoreType = 'PostgreSQL') =>
+    (await client.send({ method: 'POST', url: DB_USERS, pathParams: onPg, data: { db_username: user, db_user_password: password, datastore_type: datastoreType } })).db_user_id as string;
+  const list = (dbUserId: string, query: Record<string, string | number> = {}) => client.send({ method: 'GET', url: PROCESSES, pathParams: onPg, queryParams: { db_user_id: dbUserId, limit: 100, ...query } });
+  const kill = (data: unknown) => client.send({ method: 'POST', url: KILL_PROCESS, pathParams: onPg, data });
+
+  it('the control API lists its sessions, in the fixture shape', async () => {
+    expect(await api.sessionIds(PG_INSTANCE)).toEqual(ALL);
+    const summary = (await api.get<{ instances: Array<{ id: string; engine: string; nodes: unknown[] }> }>('/instances')).body.instances.find((i) => i.id === PG_INSTANCE);
+    expect(summary).toMatchObject({ engine: 'PostgreSQL', nodes: [{ id: '', role: 'primary', backend: 'simulated' }] });
+  });
+
+  it('RegisterDbUser wants datastore_type PostgreSQL (any case) and a password the instance accepts', async () => {
+    expect(await register('root', 'Root#2026', 'postgresql')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await huaweiError(register('app', 'App#2026', 'MySQL'))).toMatchObject({ httpStatusCode: 400, errorCode: 'DAS.200107', errorMsg: 'The datastore_type is invalid.' });
+    expect(await huaweiError(register('app', 'wrong'))).toMatchObject({ httpStatusCode: 400, errorCode: 'DAS.200051', errorMsg: 'Authentication failed' });
+    // And the MySQL instance still wants MySQL.
+    const onMysql = await huaweiError(client.send({ method: 'POST', url: DB_USERS, data: { db_username: 'app', db_user_password: 'App#2026', datastore_type: 'PostgreSQL' } }));
+    expect(onMysql).toMatchObject({ httpStatusCode: 400, errorCode: 'DAS.200107' });
+  });
+
+  it('ListProcesses maps each session to the Process fields: pid, user, client address, database, state, query, transaction age', async () => {
+    const root = await register('root', 'Root#2026');
+    const res = await list(root);
+    expect(res.count).toBe(ALL.length);
+    const processes = res.processes as Array<Record<string, string>>;
+    expect(processes.map((p) => p.id)).toEqual(ALL.map(String));
+    const inTrx = processes.find((p) => p.id === '21003')!;
+    expect(inTrx).toEqual({ id: '21003', user: 'app', host: '192.168.0.32:41230', database: 'inventory', command: 'Sleep', time: expect.stringMatching(/^1[5-9]\d$/), state: 'idle in transaction', sql: "UPDATE stock SET qty = qty - 1 WHERE sku = 'B-200'", trx_executed_time: expect.stringMatching(/^1[89]\d$/) });
+    expect(processes.find((p) => p.id === '21001')).toMatchObject({ command: 'Sleep', state: 'idle', sql: 'SELECT 1', trx_executed_time: '0' });
+    // A standard account sees its own user's sessions (the simulation's rule, as for MySQL).
+    const app = await register('app', 'App#2026');
+    expect(((await list(app)).processes as Array<{ id: string }>).map((p) => p.id)).toEqual(['21001', '21002', '21003']);
+    expect((await list(root, { user: 'report', database: 'analytics' })).processes).toEqual([expect.objectContaining({ id: '21004', state: 'active', command: 'Query' })]);
+  });
+
+  it('CancelInstanceProcess with engine_type postgresql kills each named pid still of the named user, and counts them', async () => {
+    await register('root', 'Root#2026');
+    const res = await kill({ engine_type: 'postgresql', processes: [{ id: 21001, user: 'app' }, { id: 21004, user: 'report' }, { id: 21005, user: 'app' }, { id: 99999, user: 'app' }, { id: 21007, user: 'rdsAdmin' }] });
+    // 21005 is report's, not app's: spared; 99999 does not exist; rdsAdmin is internal.
+    expect(res).toEqual({ httpStatusCode: 200, count: 2 });
+    expect(await api.sessionIds(PG_INSTANCE)).toEqual(ALL.filter((id) => id !== 21001 && id !== 21004));
+  });
+
+  it('a standard registered account kills only its own user\'s sessions', async () => {
+    await register('app', 'App#2026');
+    expect(await kill({ engine_type: 'PostgreSQL', processes: [{ id: 21002, user: 'app' }, { id: 21004, user: 'report' }] })).toEqual({ httpStatusCode: 200, count: 1 });
+    expect(await api.sessionIds(PG_INSTANCE)).toEqual(ALL.filter((id) => id !== 21002));
+  });
+
+  it('engine_type mysql on the PostgreSQL instance (and postgresql on the MySQL one) is DAS.200100, killing nothing', async () => {
+    await register('root', 'Root#2026');
+    expect(await huaweiError(kill({ engine_type: 'mysql', processes: [{ id: 21001, user: 'app' }] }))).toMatchObject({ httpStatusCode: 400, errorCode: 'DAS.200100', errorMsg: 'The parameter is invalid.' });
+    const entry = (await api.journal('?operation=CancelInstanceProcess')).entries.at(-1)!;
+    expect(entry.detail).toMatch(/engine_type "mysql" does not match instance 8b9c.*which runs postgresql/);
+    expect(await api.sessionIds(PG_INSTANCE)).toEqual(ALL);
+  });
+
+  it('DeleteAllSessions kills every user session and spares the internal accounts', async () => {
+    expect(await client.send({ method: 'POST', url: KILL_ALL, pathParams: onPg })).toEqual({ httpStatusCode: 200, success: true });
+    expect(await api.sessionIds(PG_INSTANCE)).toEqual([21007, 21008]);
+    // The MySQL instance is untouched.
+    expect(await api.sessionIds(INSTANCE)).toHaveLength(9);
+  });
+
+  it('DeleteProcess serves MySQL only: on the PostgreSQL instance it is DAS.200114 and kills nothing', async () => {
+    const root = await register('root', 'Root#2026');
+    const error = await huaweiError(client.send({ method: 'DELETE', url: PROCESS, pathParams: onPg, data: { db_user_id: root, process_ids: ['21001'] } }));
+    expect(error).toMatchObject({ httpStatusCode: 400, errorCode: 'DAS.200114', errorMsg: 'The instance_id parameter is invalid.' });
+    const entry = (await api.journal('?operation=DeleteProcess')).entries.at(-1)!;
+    expect(entry.detail).toMatch(/runs PostgreSQL, not MySQL/);
+    expect(await api.sessionIds(PG_INSTANCE)).toEqual(ALL);
+  });
+
+  it('the control API edits its simulated sessions like any other', async () => {
+    const added = await api.post<{ session: { id: number } }>(`/instances/${PG_INSTANCE}/sessions`, { user: 'app', host: '10.1.1.1:5000', db: 'orders', command: 'Sleep', state: 'idle in transaction (aborted)' });
+    expect(added.status).toBe(201);
+    const root = await register('root', 'Root#2026');
+    expect(((await list(root, { user: 'app' })).processes as Array<{ id: string; state: string }>).find((p) => p.id === String(added.body.session.id))).toMatchObject({ state: 'idle in transaction (aborted)' });
+  });
+});
