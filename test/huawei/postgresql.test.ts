@@ -102,3 +102,25 @@ describe('the Huawei RDS for PostgreSQL instance (simulated) through the SDK cor
     expect(((await list(root, { user: 'app' })).processes as Array<{ id: string; state: string }>).find((p) => p.id === String(added.body.session.id))).toMatchObject({ state: 'idle in transaction (aborted)' });
   });
 });
+
+describe('a PostgreSQL instance bound to a server that does not answer', () => {
+  let emulator: RunningEmulator;
+  beforeEach(async () => {
+    emulator = await startTestEmulator({ postgresUrl: 'postgresql://postgres:S3cret@127.0.0.1:1/postgres' });
+  });
+  afterEach(() => emulator.stop());
+
+  it('RegisterDbUser and DeleteAllSessions answer 500 DAS.200001; health says unreachable, without the password', async () => {
+    const client = huaweiClient(emulator.url);
+    const register = client.send({ method: 'POST', url: DB_USERS, pathParams: onPg, data: { db_username: 'root', db_user_password: 'Root#2026', datastore_type: 'PostgreSQL' } });
+    expect(await huaweiError(register)).toMatchObject({ httpStatusCode: 500, errorCode: 'DAS.200001', errorMsg: 'Internal service error.' });
+    expect(await huaweiError(client.send({ method: 'POST', url: KILL_ALL, pathParams: onPg }))).toMatchObject({ httpStatusCode: 500, errorCode: 'DAS.200001' });
+    const res = await fetch(`${emulator.url}/_emulator/health`);
+    const body = (await res.json()) as { backends: Array<Record<string, unknown>> };
+    expect(res.status).toBe(503);
+    expect(body.backends[1]).toMatchObject({ backend: 'postgres', server: 'postgresql://postgres@127.0.0.1:1/postgres', state: 'unreachable', instances: [PG_INSTANCE] });
+    expect(JSON.stringify(body)).not.toContain('S3cret');
+    // The MySQL instance stays simulated.
+    expect((await client.send({ method: 'POST', url: KILL_ALL })).success).toBe(true);
+  });
+});
