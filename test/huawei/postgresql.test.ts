@@ -95,6 +95,20 @@ describe('the Huawei RDS for PostgreSQL instance (simulated) through the SDK cor
     expect(await api.sessionIds(PG_INSTANCE)).toEqual(ALL);
   });
 
+  it('automatic kill tasks serve it too: while the switch is on, matching sessions (here: idle in a transaction) die', async () => {
+    const auto = (url: string, method: 'PUT' | 'POST', data: unknown) => client.send({ method, url: `/v3/{project_id}/instances/{instance_id}/auto-flow/${url}`, pathParams: onPg, data });
+    expect(await auto('add-kill-process-task', 'PUT', { time: 60, task_duration: 600, task_type: 'auto', user: 'app', command: 'Sleep' })).toEqual({ httpStatusCode: 200, success: true });
+    expect(await auto('set-kill-process-task-switch', 'POST', { status: 'on' })).toEqual({ httpStatusCode: 200, success: true });
+    const deadline = Date.now() + 5_000;
+    let ids = await api.sessionIds(PG_INSTANCE);
+    while (ids.length === ALL.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      ids = await api.sessionIds(PG_INSTANCE);
+    }
+    // 21001 (idle 40 s) and 21002 (active) are too young or not Sleep; 21003 has slept 150 s.
+    expect(ids).toEqual(ALL.filter((id) => id !== 21003));
+  });
+
   it('the control API edits its simulated sessions like any other', async () => {
     const added = await api.post<{ session: { id: number } }>(`/instances/${PG_INSTANCE}/sessions`, { user: 'app', host: '10.1.1.1:5000', db: 'orders', command: 'Sleep', state: 'idle in transaction (aborted)' });
     expect(added.status).toBe(201);

@@ -169,6 +169,23 @@ describe.skipIf(reason !== undefined)('real pg_terminate_backend through the Hua
     expect(await scope.alive(canary)).toBe(false);
   });
 
+  it('an automatic kill task ends matching sessions on the server as they appear (statement text), and spares the rest', async () => {
+    const auto = (url: string, method: 'PUT' | 'POST', data: unknown) => client.send({ method, url: `/v3/{project_id}/instances/{instance_id}/auto-flow/${url}`, pathParams: onPg, data });
+    const bystander = await scope.idle(app2, shop);
+    const marker = `das_auto_${scope.prefix}`;
+    emulator.reset(HUAWEI_PG_INSTANCE);
+    expect(await auto('add-kill-process-task', 'PUT', { time: 0, task_duration: 600, task_type: 'auto', info: marker })).toEqual({ httpStatusCode: 200, success: true });
+    expect(await auto('set-kill-process-task-switch', 'POST', { status: 'on' })).toEqual({ httpStatusCode: 200, success: true });
+    try {
+      const busy = await scope.idle(app, shop);
+      busy.client.query(`SELECT pg_sleep(60) AS ${marker}`).catch(() => {});
+      await scope.until(async () => !(await scope.alive(busy)));
+      expect(await scope.alive(bystander)).toBe(true);
+    } finally {
+      await auto('set-kill-process-task-switch', 'POST', { status: 'off' });
+    }
+  });
+
   it('DeleteProcess does not serve PostgreSQL: DAS.200114, nothing ends', async () => {
     const victim = await scope.idle(app, shop);
     const suId = await killWith(su);
