@@ -1,4 +1,5 @@
 /** The simulated RDS for PostgreSQL instance through the Huawei SDK core: listing, the kills it supports, and the one it does not. */
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator.js';
 import { ControlApi, HUAWEI_PG_INSTANCE } from '../admin/control.js';
@@ -107,6 +108,50 @@ describe('the Huawei RDS for PostgreSQL instance (simulated) through the SDK cor
     }
     // 21001 (idle 40 s) and 21002 (active) are too young or not Sleep; 21003 has slept 150 s.
     expect(ids).toEqual(ALL.filter((id) => id !== 21003));
+  });
+
+  it('hostile bodies and queries get a 400 in the DAS envelope, never a 5xx, and a refused kill ends nothing', async () => {
+    // Unsigned requests: authentication off, so the hostile input reaches the operations.
+    const open = await startTestEmulator({ auth: 'off' });
+    const openApi = new ControlApi(open.url);
+    const base = `${open.url}/v3/0a1b2c3d4e5f60718293a4b5c6d7e8f9/instances/${PG_INSTANCE}`;
+    try {
+      const registered = await fetch(`${base}/db-users`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ db_username: 'root', db_user_password: 'Root#2026', datastore_type: 'postgresql' }) });
+      const root = ((await registered.json()) as { db_user_id: string }).db_user_id;
+      const process = fc.record({ id: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(null), fc.constantFrom(21001, 2 ** 53, -1, 0)), user: fc.oneof(fc.string(), fc.constant('app'), fc.integer()) }, { requiredKeys: [] });
+      const body = fc.oneof(
+        fc.record({ engine_type: fc.oneof(fc.constantFrom('postgresql', 'PostgreSQL', 'mysql', '', 'postgres'), fc.string(), fc.integer()), processes: fc.oneof(fc.array(process, { maxLength: 5 }), fc.anything()) }, { requiredKeys: [] }),
+        fc.anything(),
+      );
+      await fc.assert(
+        fc.asyncProperty(body, async (data) => {
+          const before = await openApi.sessionIds(PG_INSTANCE);
+          const res = await fetch(`${base}/kill-process`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(data) ?? 'undefined' });
+          const answer = (await res.json()) as Record<string, unknown>;
+          if (res.status === 200) {
+            expect(answer).toEqual({ count: expect.any(Number) });
+          } else {
+            expect(res.status).toBe(400);
+            expect(answer).toEqual({ error_code: expect.stringMatching(/^DAS\.2001\d\d$/), error_msg: expect.any(String) });
+            expect(await openApi.sessionIds(PG_INSTANCE)).toEqual(before);
+          }
+        }),
+        { numRuns: 150 },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.dictionary(fc.constantFrom('user', 'database', 'offset', 'limit', 'node_id', 'db_user_id'), fc.string()), async (query) => {
+          const params = new URLSearchParams({ db_user_id: root, ...query });
+          const res = await fetch(`${base}/processes?${params}`);
+          expect([200, 400]).toContain(res.status);
+          const answer = (await res.json()) as Record<string, unknown>;
+          if (res.status === 400) expect(Object.keys(answer).sort()).toEqual(['error_code', 'error_msg']);
+          else expect(answer).toEqual({ processes: expect.any(Array), count: expect.any(Number) });
+        }),
+        { numRuns: 150 },
+      );
+    } finally {
+      await open.stop();
+    }
   });
 
   it('the control API edits its simulated sessions like any other', async () => {
