@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { mysqlServerSchema, redisServerSchema } from './fixtures/schema.js';
+import { mysqlServerSchema, postgresServerSchema, redisServerSchema } from './fixtures/schema.js';
 import { LOG_FORMATS, LOG_LEVELS } from './log.js';
 import { PACKAGE_ROOT } from './package.js';
 
@@ -44,6 +44,8 @@ export const configSchema = z
     secretKey: z.string().min(1).optional(),
     /** Binds every MySQL instance of the fixtures that names no server of its own to this one. */
     mysqlUrl: mysqlServerSchema.optional(),
+    /** Binds every PostgreSQL instance of the fixtures that names no server of its own to this one. */
+    postgresUrl: postgresServerSchema.optional(),
     /** How long a kill on a real server may wait for its sessions to leave the processlist. */
     killTimeoutMs: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
     /** How long connecting to a real server may take before it counts as unreachable. */
@@ -83,6 +85,7 @@ const OPTIONS = {
   // A secret on the command line would show in `ps`: environment only.
   secretKey: { flag: undefined, env: 'DAS_EMULATOR_SECRET_KEY' },
   mysqlUrl: { flag: 'mysql-url', env: 'DAS_EMULATOR_MYSQL_URL' },
+  postgresUrl: { flag: 'postgres-url', env: 'DAS_EMULATOR_POSTGRES_URL' },
   killTimeoutMs: { flag: 'kill-timeout-ms', env: 'DAS_EMULATOR_KILL_TIMEOUT_MS' },
   mysqlConnectTimeoutMs: { flag: 'mysql-connect-timeout-ms', env: 'DAS_EMULATOR_MYSQL_CONNECT_TIMEOUT_MS' },
   redisUrl: { flag: 'redis-url', env: 'DAS_EMULATOR_REDIS_URL' },
@@ -136,6 +139,9 @@ export const USAGE = `Usage: das-emulator [options]
   --mysql-url <url>   bind every MySQL instance without a server of its own to a real
                       server, mysql://user[:password]@host[:port]; the URL's account is
                       the instances' maintenance account        (DAS_EMULATOR_MYSQL_URL)
+  --postgres-url <url>  bind every PostgreSQL instance without a server of its own to a
+                      real server, postgresql://user[:password]@host[:port][/db]; the URL's
+                      account is the instances' maintenance account (DAS_EMULATOR_POSTGRES_URL)
   --kill-timeout-ms <n>          how long a kill on a real server waits for its sessions
                                  to go                (DAS_EMULATOR_KILL_TIMEOUT_MS, default 30000)
   --mysql-connect-timeout-ms <n> connect timeout to a real server

@@ -6,6 +6,7 @@ import { RedisClientControl } from './admin/redis-clients.js';
 import { welcomeRoute } from './admin/welcome.js';
 import { BackendHealth } from './backends/health.js';
 import { MysqlBackend } from './backends/mysql.js';
+import { PostgresBackend } from './backends/postgres.js';
 import { RoutingBackend } from './backends/routing.js';
 import { RedisBackend } from './backends/redis.js';
 import { RoutingClientBackend, SimulatedClientBackend } from './backends/simulated-clients.js';
@@ -123,7 +124,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   const ids = hooks.ids ?? (config.seed === undefined ? randomIds : seededIds(seededRunsBefore === 0 ? config.seed : `${config.seed}#${seededRunsBefore}`));
 
   // Fixture-derived parts: built from the file, replaced together when the control plane loads fixtures.
-  const catalog = new Catalog(fixtures, { defaultServer: config.mysqlUrl, defaultRedisServer: config.redisUrl });
+  const catalog = new Catalog(fixtures, { defaultServer: config.mysqlUrl, defaultPostgres: config.postgresUrl, defaultRedisServer: config.redisUrl });
   const accessKeys = new AccessKeyDirectory(fixtures);
   const huaweiIdentities = new HuaweiIdentities(fixtures);
   const tokens = new TokenStore(fixtures, huaweiIdentities);
@@ -144,12 +145,14 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     fixtures = document;
   };
 
-  const isLive = (node: NodeRef) => catalog.serverOf(node) !== undefined;
+  const isLive = (node: NodeRef) => catalog.isBound(node);
   const sessions = new SessionStore(db);
   seedSessions(sessions, fixtures, { now: now(), force: false, skip: isLive });
   const simulated = new SimulatedBackend({ sessions, accountsOf: (node) => dbAccounts.get(node.instanceId) ?? [], now });
   const live = new MysqlBackend({ serverOf: (node) => catalog.serverOf(node), serviceAccountOf: (node) => catalog.maintenanceAccountOf(node), connectTimeoutMs: config.mysqlConnectTimeoutMs, log });
-  const backend = new RoutingBackend(isLive, live, simulated);
+  const postgres = new PostgresBackend({ serverOf: (node) => catalog.postgresOf(node), serviceAccountOf: (node) => catalog.maintenanceAccountOf(node), connectTimeoutMs: config.mysqlConnectTimeoutMs, log });
+  const onPostgres = (node: NodeRef) => catalog.postgresOf(node) !== undefined;
+  const backend = new RoutingBackend(isLive, live, simulated, [{ serves: onPostgres, backend: postgres }]);
   const tasks = new TaskStore(db);
   const listings = new SessionListingStore(db);
   const engine = new KillEngine({ catalog, backend, tasks, listings, now, log, killTimeoutMs: config.killTimeoutMs, ids: ids.fork('tasks'), retention: { maxTasks: config.retainTasks, maxAgeMs: config.retainTaskMs } });
@@ -170,8 +173,8 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   );
   const journal = new Journal(config.journalSize);
   const liveNodesOf = (document: FixtureDocument) => {
-    const next = new Catalog(document, { defaultServer: config.mysqlUrl, defaultRedisServer: config.redisUrl });
-    return (node: NodeRef) => next.serverOf(node) !== undefined;
+    const next = new Catalog(document, { defaultServer: config.mysqlUrl, defaultPostgres: config.postgresUrl, defaultRedisServer: config.redisUrl });
+    return (node: NodeRef) => next.isBound(node);
   };
   const atomically = <T>(work: () => T): T => db.transaction(work)();
   const guard = new StoreGuard(db);
@@ -186,7 +189,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   const deleteInstance = (instanceId: string) => (running('deleteInstance'), control.deleteInstance(instanceId));
 
   const operations = [...alibabaOperationInfo(), ...huaweiOperationInfo()];
-  const backendHealth = new BackendHealth({ catalog, probe: (node) => live.probe(node), probeRedis: (instanceId) => redisBackend.probe(instanceId), now, deadlineMs: Math.min(1_000, config.mysqlConnectTimeoutMs) });
+  const backendHealth = new BackendHealth({ catalog, probe: (node) => (onPostgres(node) ? postgres.probe(node) : live.probe(node)), probeRedis: (instanceId) => redisBackend.probe(instanceId), now, deadlineMs: Math.min(1_000, config.mysqlConnectTimeoutMs) });
   const health = async () => {
     const { state, reason } = guard.condition();
     const backends = await backendHealth.check();

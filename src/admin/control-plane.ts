@@ -1,7 +1,6 @@
-import { describeServer } from '../backends/mysql-url.js';
 import { describeRedisServer } from '../backends/redis-url.js';
 import { toSession } from '../backends/simulated.js';
-import type { Catalog, InstanceInfo } from '../engine/catalog.js';
+import { bindingOf, type Catalog, type InstanceInfo } from '../engine/catalog.js';
 import type { DbUserRegistry } from '../engine/db-user-registry.js';
 import type { AutoKiller } from '../engine/auto-kill.js';
 import type { KillEngine } from '../engine/kill-engine.js';
@@ -60,7 +59,7 @@ export interface InstanceSummary {
   readonly engine: string;
   /** Whether it comes from the fixtures or was created at run time (only those can be deleted). */
   readonly origin: 'fixtures' | 'created';
-  readonly nodes: readonly { readonly id: string; readonly role: string; readonly backend: 'simulated' | 'mysql' | 'redis'; readonly server?: string }[];
+  readonly nodes: readonly { readonly id: string; readonly role: string; readonly backend: 'simulated' | 'mysql' | 'postgres' | 'redis'; readonly server?: string }[];
 }
 
 /** A session of the control API: the fixture shape (time in seconds, trx with its age). */
@@ -123,7 +122,7 @@ export class ControlPlane {
       origin: this.created.has(instance.id) ? 'created' : 'fixtures',
       nodes: instance.redis
         ? instance.nodes.map((n) => ({ id: n.id, role: n.role, backend: 'redis' as const, server: describeRedisServer(instance.redis!) }))
-        : instance.nodes.map((n) => ({ id: n.id, role: n.role, backend: n.server ? 'mysql' : 'simulated', ...(n.server ? { server: describeServer(n.server) } : {}) })),
+        : instance.nodes.map((n) => ({ id: n.id, role: n.role, ...(bindingOf(n) ?? { backend: 'simulated' as const }) })),
     };
   }
 
@@ -139,7 +138,7 @@ export class ControlPlane {
   reset(instanceId?: string): void {
     const { catalog, atomically } = this.options;
     if (instanceId !== undefined) this.instance(instanceId);
-    const live = (node: NodeRef) => catalog.serverOf(node) !== undefined;
+    const live = (node: NodeRef) => catalog.isBound(node);
     atomically(() => this.resetStore(this.options.fixtures(), live, instanceId));
     this.resetMemory(instanceId);
   }
@@ -281,8 +280,9 @@ export class ControlPlane {
   /** Sessions of a bound node are a real server's: the control plane only reads them. */
   private simulatedNode(instanceId: string, nodeId: string | undefined): NodeRef {
     const node = this.node(instanceId, nodeId);
-    const server = this.options.catalog.serverOf(node);
-    if (server) throw new ControlError('conflict', `${describeNode(node)} is bound to ${describeServer(server)}: its sessions are real, open or close connections there instead`);
+    const info = this.options.catalog.instance(node.instanceId)?.nodes.find((n) => n.id === node.nodeId);
+    const binding = info && bindingOf(info);
+    if (binding) throw new ControlError('conflict', `${describeNode(node)} is bound to ${binding.server}: its sessions are real, open or close connections there instead`);
     return node;
   }
 
@@ -290,12 +290,13 @@ export class ControlPlane {
     const nodes = await Promise.all(
       instance.nodes.map(async (n) => {
         const ref = { instanceId: instance.id, nodeId: n.id };
-        const server = n.server ? describeServer(n.server) : undefined;
+        const binding = bindingOf(n);
+        const server = binding?.server;
         if (instance.engine === 'Redis') return { id: n.id, role: n.role, sessions: [] };
         try {
-          return { id: n.id, role: n.role, backend: server ? 'mysql' : 'simulated', server, sessions: await this.options.engine.listSessions(ref) };
+          return { id: n.id, role: n.role, backend: binding?.backend ?? 'simulated', server, sessions: await this.options.engine.listSessions(ref) };
         } catch (error) {
-          return { id: n.id, role: n.role, backend: 'mysql', server, sessions: [], error: (error as Error).message };
+          return { id: n.id, role: n.role, backend: binding?.backend ?? 'mysql', server, sessions: [], error: (error as Error).message };
         }
       }),
     );

@@ -1,11 +1,10 @@
-import type { Catalog } from '../engine/catalog.js';
+import { bindingOf, type Catalog } from '../engine/catalog.js';
 import type { NodeRef } from '../model.js';
-import { describeServer } from './mysql-url.js';
 import { describeRedisServer } from './redis-url.js';
 
 /** One backend as health reports it: the simulation is always ready; a real server only when it answered. */
 export interface BackendState {
-  readonly backend: 'simulated' | 'mysql' | 'redis';
+  readonly backend: 'simulated' | 'mysql' | 'postgres' | 'redis';
   /** The server (never its password) and the instances bound to it. */
   readonly server?: string;
   readonly instances?: readonly string[];
@@ -44,12 +43,13 @@ export class BackendHealth {
   constructor(private readonly options: BackendHealthOptions) {}
 
   async check(): Promise<BackendState[]> {
-    const groups = new Map<string, { server: string; node: NodeRef; instances: string[] }>();
+    const groups = new Map<string, { backend: 'mysql' | 'postgres'; server: string; node: NodeRef; instances: string[] }>();
     for (const instance of this.options.catalog.all()) {
       for (const node of instance.nodes) {
-        if (!node.server) continue;
-        const server = describeServer(node.server);
-        const group = groups.get(server) ?? { server, node: { instanceId: instance.id, nodeId: node.id }, instances: [] };
+        const binding = bindingOf(node);
+        if (!binding) continue;
+        const { server, backend } = binding;
+        const group = groups.get(server) ?? { backend, server, node: { instanceId: instance.id, nodeId: node.id }, instances: [] };
         if (!group.instances.includes(instance.id)) group.instances.push(instance.id);
         groups.set(server, group);
       }
@@ -63,7 +63,7 @@ export class BackendHealth {
       redisGroups.set(server, group);
     }
     for (const key of this.probes.keys()) if (!groups.has(key) && !redisGroups.has(key)) this.probes.delete(key);
-    const real = await Promise.all([...groups.values()].map(async ({ server, node, instances }) => ({ backend: 'mysql' as const, server, instances, ...(await this.stateOf(server, () => this.options.probe(node))) })));
+    const real = await Promise.all([...groups.values()].map(async ({ backend, server, node, instances }) => ({ backend, server, instances, ...(await this.stateOf(server, () => this.options.probe(node))) })));
     const redis = await Promise.all(
       [...redisGroups.values()].map(async ({ server, instances }) => ({ backend: 'redis' as const, server, instances, ...(await this.stateOf(server, () => this.options.probeRedis!(instances[0]!))) })),
     );

@@ -1,4 +1,5 @@
-import type { MysqlServer } from '../backends/mysql-url.js';
+import { describeServer, type MysqlServer } from '../backends/mysql-url.js';
+import { describePostgresServer, type PostgresServer } from '../backends/postgres-url.js';
 import type { RedisServer } from '../backends/redis-url.js';
 import type { FixtureDocument, TaskCompletion } from '../fixtures/schema.js';
 import type { DbCredentials, NodeRef } from '../model.js';
@@ -10,6 +11,15 @@ export interface NodeInfo {
   readonly role: 'primary' | 'readonly';
   /** The real server holding the node's sessions; absent when they are simulated. */
   readonly server?: MysqlServer;
+  /** The real PostgreSQL server holding the node's sessions (PostgreSQL instances only). */
+  readonly postgres?: PostgresServer;
+}
+
+/** Which real server a node is bound to, as health and the control API name it (never a password). */
+export function bindingOf(node: NodeInfo): { readonly backend: 'mysql' | 'postgres'; readonly server: string } | undefined {
+  if (node.server) return { backend: 'mysql', server: describeServer(node.server) };
+  if (node.postgres) return { backend: 'postgres', server: describePostgresServer(node.postgres) };
+  return undefined;
 }
 
 export interface InstanceInfo {
@@ -32,11 +42,20 @@ export class Catalog {
   private readonly internalAccounts = new Map<string, AccountSet>();
 
   private readonly defaultServer: MysqlServer | undefined;
+  private readonly defaultPostgres: PostgresServer | undefined;
   private readonly defaultRedisServer: RedisServer | undefined;
 
-  /** `defaultServer` binds every MySQL instance whose fixture names no server (--mysql-url); `defaultRedisServer` every Redis instance (--redis-url). */
-  constructor(fixtures: FixtureDocument, { defaultServer, defaultRedisServer }: { defaultServer?: MysqlServer | undefined; defaultRedisServer?: RedisServer | undefined } = {}) {
+  /**
+   * `defaultServer` binds every MySQL instance whose fixture names no server (--mysql-url),
+   * `defaultPostgres` every PostgreSQL instance (--postgres-url), `defaultRedisServer` every Redis
+   * instance (--redis-url).
+   */
+  constructor(
+    fixtures: FixtureDocument,
+    { defaultServer, defaultPostgres, defaultRedisServer }: { defaultServer?: MysqlServer | undefined; defaultPostgres?: PostgresServer | undefined; defaultRedisServer?: RedisServer | undefined } = {},
+  ) {
     this.defaultServer = defaultServer;
+    this.defaultPostgres = defaultPostgres;
     this.defaultRedisServer = defaultRedisServer;
     this.load(fixtures);
   }
@@ -52,11 +71,12 @@ export class Catalog {
     this.internalAccounts.set('huawei', { has: (user) => huawei.has(user.toLowerCase()) });
     for (const instance of fixtures.instances) {
       const clustered = instance.nodes !== undefined;
-      const mysqlEngine = instance.engine !== 'Redis';
+      const mysqlEngine = instance.engine === 'MySQL' || instance.engine === 'PolarDBMySQL';
       const explicitlyBound = instance.mysql !== undefined || (instance.nodes ?? []).some((n) => n.mysql !== undefined);
       const instanceServer = instance.mysql ?? (mysqlEngine && !explicitlyBound ? defaultServer : undefined);
       const redis = instance.engine === 'Redis' ? (instance.redis ?? this.defaultRedisServer) : undefined;
-      const withServer = (node: { id: string; role: 'primary' | 'readonly' }, server: MysqlServer | undefined): NodeInfo => (server ? { ...node, server } : node);
+      const postgres = instance.engine === 'PostgreSQL' ? (instance.postgres ?? this.defaultPostgres) : undefined;
+      const withServer = (node: { id: string; role: 'primary' | 'readonly' }, server: MysqlServer | undefined): NodeInfo => (server ? { ...node, server } : postgres ? { ...node, postgres } : node);
       this.instances.set(instance.id, {
         id: instance.id,
         provider: instance.provider,
@@ -88,11 +108,22 @@ export class Catalog {
     return this.instances.get(node.instanceId)?.nodes.find((n) => n.id === node.nodeId)?.server;
   }
 
+  /** The real PostgreSQL server a node is bound to, if it is. */
+  postgresOf(node: NodeRef): PostgresServer | undefined {
+    return this.instances.get(node.instanceId)?.nodes.find((n) => n.id === node.nodeId)?.postgres;
+  }
+
+  /** Whether a node's sessions live on a real server (of any engine), not in the simulation. */
+  isBound(node: NodeRef): boolean {
+    const info = this.instances.get(node.instanceId)?.nodes.find((n) => n.id === node.nodeId);
+    return info !== undefined && bindingOf(info) !== undefined;
+  }
+
   /** The account DAS maintains the node with: the one in its server URL, else the fixture's. */
   maintenanceAccountOf(node: NodeRef): DbCredentials {
     const instance = this.instances.get(node.instanceId);
     if (!instance) throw new Error(`unknown instance ${node.instanceId}`);
-    return this.serverOf(node)?.account ?? instance.maintenanceAccount;
+    return this.serverOf(node)?.account ?? this.postgresOf(node)?.account ?? instance.maintenanceAccount;
   }
 
   /** The real Redis server a Redis instance is bound to, if it is. */
@@ -102,7 +133,7 @@ export class Catalog {
 
   /** Whether any node is bound to a real server. */
   hasBoundNodes(): boolean {
-    return this.all().some((i) => i.nodes.some((n) => n.server));
+    return this.all().some((i) => i.nodes.some((n) => bindingOf(n) !== undefined));
   }
 
   primaryNode(instance: InstanceInfo): NodeRef {

@@ -55,6 +55,9 @@ export interface CreatedTasks {
   readonly settled: Promise<Task[]>;
 }
 
+/** The engines whose sessions a kill task can end. */
+const SESSION_ENGINES = ['MySQL', 'PolarDBMySQL', 'PostgreSQL'];
+
 const INTERRUPTED = 'the emulator stopped before this kill finished';
 const IMMEDIATE = { mode: 'immediate' } as const;
 
@@ -85,6 +88,13 @@ export class KillEngine {
     if (instance.engine !== 'MySQL' && instance.engine !== 'PolarDBMySQL') {
       throw new EngineError('unsupported_engine', `instance ${instance.id} runs ${instance.engine}, not MySQL`);
     }
+    return instance;
+  }
+
+  /** Like instanceFor, for operations that the given engines support (`unsupported_engine` for another). */
+  instanceOfEngines(provider: string, owner: string | undefined, instanceId: string, engines: readonly string[]): InstanceInfo {
+    const instance = this.instanceFor(provider, owner, instanceId);
+    if (!engines.includes(instance.engine)) throw new EngineError('unsupported_engine', `instance ${instance.id} runs ${instance.engine}, not ${engines.join(' or ')}`);
     return instance;
   }
 
@@ -145,11 +155,11 @@ export class KillEngine {
    * one after another), so creating a task costs the same whatever the number of sessions.
    */
   async createKillTasks(request: KillRequest): Promise<CreatedTasks> {
-    const instance = this.mysqlInstanceFor(request.provider, request.owner, request.instanceId);
+    const instance = this.instanceOfEngines(request.provider, request.owner, request.instanceId, SESSION_ENGINES);
     const tasks: StoredTask[] = [];
     const live: Array<{ task: StoredTask; node: NodeRef }> = [];
     for (const node of this.targetNodes(instance, request)) {
-      if (this.options.catalog.serverOf(node)) {
+      if (this.options.catalog.isBound(node)) {
         const task = this.newTask(instance, node, request, null);
         tasks.push(task);
         live.push({ task, node });

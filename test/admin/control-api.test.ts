@@ -14,6 +14,7 @@ import {
   ControlApi,
   expectControlError,
   HUAWEI_INSTANCE,
+  HUAWEI_PG_INSTANCE,
   POLARDB,
   PRIMARY,
   RDS,
@@ -147,8 +148,10 @@ describe('control API', () => {
         [POLARDB, 'alibaba', ALIBABA_OWNER, 'PolarDBMySQL', true],
         [REDIS, 'alibaba', ALIBABA_OWNER, 'Redis', false],
         [HUAWEI_INSTANCE, 'huawei', PROJECT, 'MySQL', false],
+        [HUAWEI_PG_INSTANCE, 'huawei', PROJECT, 'PostgreSQL', false],
       ]);
-      const [rds, polardb, redis, hw] = state.instances;
+      const [rds, polardb, redis, hw, pg] = state.instances;
+      expect(pg!.nodes.map((n) => [n.id, n.role, n.backend, n.sessions.map((s) => s.id)])).toEqual([['', 'primary', 'simulated', [21001, 21002, 21003, 21004, 21005, 21006, 21007, 21008]]]);
       expect(rds!.nodes.map((n) => [n.id, n.role, n.backend, n.sessions.map((s) => s.id)])).toEqual([['', 'primary', 'simulated', RDS_IDS]]);
       expect(polardb!.nodes.map((n) => [n.id, n.role, n.backend, n.sessions.map((s) => s.id)])).toEqual([
         [PRIMARY, 'primary', 'simulated', [201, 202, 203, 204]],
@@ -422,22 +425,22 @@ describe('control API', () => {
     it('loads a document with an extra instance that the clients and the state then know', async () => {
       const res = await api.post<{ loaded: { instances: number } }>('/fixtures', withExtraInstance());
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ loaded: { instances: 5 } });
+      expect(res.body).toEqual({ loaded: { instances: 6 } });
 
       expect(await alibabaSessionIds(alibaba, 'rm-emulator0002')).toEqual([501, 502]);
       const taskId = await alibabaKill(alibaba, 'rm-emulator0002', [502]);
       expect(await alibabaTaskResult(alibaba, 'rm-emulator0002', taskId)).toMatchObject({ TaskState: 'SUCCESS', Result: [{ Id: 502, User: 'report', Reason: 'SESSION_KILLED' }] });
 
       const state = await api.state();
-      expect(state.instances.map((i) => i.id)).toEqual([RDS, POLARDB, REDIS, HUAWEI_INSTANCE, 'rm-emulator0002']);
-      expect(state.instances[4]).toMatchObject({ provider: 'alibaba', owner: ALIBABA_OWNER, engine: 'MySQL', clustered: false, nodes: [{ id: '', role: 'primary', sessions: [{ id: 501, user: 'app' }] }] });
+      expect(state.instances.map((i) => i.id)).toEqual([RDS, POLARDB, REDIS, HUAWEI_INSTANCE, HUAWEI_PG_INSTANCE, 'rm-emulator0002']);
+      expect(state.instances[5]).toMatchObject({ provider: 'alibaba', owner: ALIBABA_OWNER, engine: 'MySQL', clustered: false, nodes: [{ id: '', role: 'primary', sessions: [{ id: 501, user: 'app' }] }] });
     });
 
     it('drops the instances the new document no longer lists', async () => {
       const document = defaultFixtures();
       document.instances = document.instances.filter((i: { id: string }) => i.id !== REDIS);
       expect((await api.post('/fixtures', document)).status).toBe(200);
-      expect((await api.state()).instances.map((i) => i.id)).toEqual([RDS, POLARDB, HUAWEI_INSTANCE]);
+      expect((await api.state()).instances.map((i) => i.id)).toEqual([RDS, POLARDB, HUAWEI_INSTANCE, HUAWEI_PG_INSTANCE]);
       expectControlError(await api.get(`/instances/${REDIS}/sessions`), 404, 'not_found', 'instance r-emulator0001 is not in the loaded fixtures');
     });
 

@@ -13,6 +13,8 @@ export const PRIMARY = 'pi-emulator0001';
 export const REPLICA = 'pi-emulator0002';
 export const REDIS = 'r-emulator0001';
 export const HUAWEI_INSTANCE = '6a7b8c9d0e1f4a2b8c3d4e5f6a7b8c9din01';
+/** The Huawei RDS for PostgreSQL instance of the default fixtures. */
+export const HUAWEI_PG_INSTANCE = '8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3ein03';
 export const ALIBABA_ADMIN = { DbUser: 'dbadmin', DbUserPassword: 'Dbadmin#2026' } as const;
 
 /** A control API response: status, headers, the raw text and the parsed JSON body. */

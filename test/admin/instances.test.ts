@@ -112,7 +112,7 @@ describe('instances created at run time: one per test, isolated from every other
       [{ from: RDS, id: POLARDB }, `invalid instance: id: instance id "${POLARDB}" is already used by instances.1.id`],
       [{ from: RDS, owner: '9999999999999999' }, 'invalid instance: owner: no Alibaba account has uid "9999999999999999"'],
       [{ from: RDS, sessions: [{ id: 1, user: 'a' }, { id: 1, user: 'b' }] }, 'invalid instance: sessions.1.id: session id 1 is listed twice (first at index 0)'],
-      [{ from: HUAWEI_INSTANCE, engine: 'Redis' }, 'invalid instance: engine: the emulated Huawei DAS serves MySQL instances only'],
+      [{ from: HUAWEI_INSTANCE, engine: 'Redis' }, 'invalid instance: engine: the emulated Huawei DAS serves MySQL and PostgreSQL instances only'],
       [{ from: RDS, colour: 'blue' }, 'invalid instance: (document): Unrecognized key: "colour" (colour)'],
       [[], 'invalid instance: (document): Invalid input: expected object, received array'],
     ];

@@ -223,6 +223,7 @@ describe('fixture validation', () => {
       ['pc-emulator0001', 'PolarDBMySQL'],
       ['r-emulator0001', 'Redis'],
       ['6a7b8c9d0e1f4a2b8c3d4e5f6a7b8c9din01', 'MySQL'],
+      ['8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3ein03', 'PostgreSQL'],
     ]);
     expect(fixtures.alibaba.accounts.map((a) => a.uid)).toEqual(['1234567890123456']);
     expect(fixtures.huawei.accounts.map((a) => a.projects.map((p) => p.id))).toEqual([['0a1b2c3d4e5f60718293a4b5c6d7e8f9']]);

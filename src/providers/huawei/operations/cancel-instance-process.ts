@@ -4,13 +4,10 @@ import type { InstanceInfo } from '../../../engine/catalog.js';
 import { huaweiErrors } from '../errors.js';
 import { killAndWait, killedCount } from './kill.js';
 import type { HuaweiOperation, HuaweiOperationContext } from './operation.js';
-import { instanceOf, objectBody, parseWith } from './validation.js';
+import { datastoreTypeOf, instanceOf, objectBody, parseWith } from './validation.js';
 
 /** The most processes one call may name, as DeleteProcess's process_ids (the reference states none). */
 export const MAX_PROCESSES = 1000;
-
-/** `engine_type` as the console names each engine the emulator serves. */
-const ENGINE_TYPES: Readonly<Record<string, string>> = { MySQL: 'mysql' };
 
 const body = z.object({
   engine_type: z.string({ error: 'engine_type is required' }),
@@ -55,7 +52,7 @@ export const cancelInstanceProcess: HuaweiOperation = {
       throw huaweiErrors.invalidParameter(`processes names ${raw.processes.length} processes, more than the ${MAX_PROCESSES} the emulator accepts`);
     }
     const { engine_type, processes } = parseWith(body, raw);
-    const expected = ENGINE_TYPES[instance.engine] ?? instance.engine.toLowerCase();
+    const expected = datastoreTypeOf(instance);
     if (engine_type.toLowerCase() !== expected) throw huaweiErrors.invalidParameter(`engine_type ${JSON.stringify(engine_type)} does not match instance ${instance.id}, which runs ${expected}`);
     const account = context.registry.credentials(callerAccount(context, instance));
     const byUser = new Map<string, bigint[]>();

@@ -3,7 +3,7 @@ import { DbUsernameTakenError } from '../../../store/db-users.js';
 import type { DbUserRecord } from '../../../engine/db-user-registry.js';
 import { huaweiErrors } from '../errors.js';
 import type { HuaweiOperation } from './operation.js';
-import { instanceOf, limitOf, loginFailure, objectBody, offsetOf, parseWith, registeredUser } from './validation.js';
+import { datastoreTypeOf, instanceOf, limitOf, loginFailure, objectBody, offsetOf, parseWith, registeredUser } from './validation.js';
 
 const INSTANCE_DB_USERS = '/v3/{project_id}/instances/{instance_id}/db-users';
 const ONE_DB_USER = `${INSTANCE_DB_USERS}/{db_user_id}`;
@@ -35,7 +35,8 @@ export const registerDbUser: HuaweiOperation = {
   async handle(context) {
     const instance = instanceOf(context);
     const body = parseWith(registerBody, objectBody(context));
-    if (body.datastore_type.toLowerCase() !== 'mysql') throw huaweiErrors.invalidDatastoreType(`datastore_type ${JSON.stringify(body.datastore_type)} is not MySQL`);
+    const expected = datastoreTypeOf(instance);
+    if (body.datastore_type.toLowerCase() !== expected) throw huaweiErrors.invalidDatastoreType(`datastore_type ${JSON.stringify(body.datastore_type)} is not ${instance.engine}, the engine of instance ${instance.id}`);
     const { user } = await context.registry
       .register(context.projectId, context.engine.node(instance, undefined), { user: body.db_username, password: body.db_user_password })
       .catch((error: unknown) => {

@@ -35,7 +35,8 @@ export const deleteProcess: HuaweiOperation = {
   iamAction: 'das:clouddba:deleteProcess',
   contract: { body },
   async handle(context) {
-    const instance = instanceOf(context);
+    // The API kills MySQL sessions only: a PostgreSQL instance is not one it serves.
+    const instance = instanceOf(context, ['MySQL']);
     const raw = objectBody(context);
     if (Array.isArray(raw.process_ids) && raw.process_ids.length > MAX_PROCESS_IDS) {
       throw huaweiErrors.invalidParameter(`process_ids names ${raw.process_ids.length} processes, more than the ${MAX_PROCESS_IDS} the emulator accepts`);

@@ -10,16 +10,25 @@ import type { HuaweiOperationContext } from './operation.js';
 const INT32_MAX = 2 ** 31 - 1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The path's MySQL instance of this project, or DAS.200114. */
-export function instanceOf(context: HuaweiOperationContext): InstanceInfo {
+/** The engines the emulated Huawei DAS serves. */
+export const HUAWEI_ENGINES = ['MySQL', 'PostgreSQL'] as const;
+
+/** The path's instance of this project, running one of `engines`, or DAS.200114. */
+export function instanceOf(context: HuaweiOperationContext, engines: readonly string[] = HUAWEI_ENGINES): InstanceInfo {
   const id = context.params.instance_id ?? '';
   try {
-    return context.engine.mysqlInstanceFor('huawei', context.projectId, id);
+    return context.engine.instanceOfEngines('huawei', context.projectId, id, engines);
   } catch (error) {
     if (error instanceof EngineError) throw huaweiErrors.invalidInstanceId(error.message);
     throw error;
   }
 }
+
+/** `datastore_type` / `engine_type` as the API names each engine (matched case-insensitively). */
+export const DATASTORE_TYPES: Readonly<Record<string, string>> = { MySQL: 'mysql', PostgreSQL: 'postgresql' };
+
+/** How the API names an instance's engine. */
+export const datastoreTypeOf = (instance: InstanceInfo): string => DATASTORE_TYPES[instance.engine] ?? instance.engine.toLowerCase();
 
 /** `offset`: an integer in [0, 2^31-1], default 0; else DAS.200103. */
 export function offsetOf(query: URLSearchParams): number {
