@@ -1,4 +1,3 @@
-import { RedisClient } from '@redis/client';
 import type { Logger } from '../log.js';
 import { clientIdArgument, parseClientList } from './redis-client-list.js';
 import { describeRedisServer, type RedisServer } from './redis-url.js';
@@ -19,9 +18,11 @@ export const EMULATOR_CLIENT_NAME = 'das-emulator';
 /**
  * node-redis builds a client class per configuration and caches only the last one, keyed by the
  * options' JSON: any other createClient in the process (another server, a test's own clients)
- * would make the next connection rebuild it, tens of milliseconds. Built once here instead.
+ * would make the next connection rebuild it, tens of milliseconds. Built once, on first use: an
+ * emulator without a Redis server never loads node-redis (about 170 ms at start-up).
  */
-const newClient = RedisClient.factory({});
+let clientFactory: Promise<ReturnType<typeof import('@redis/client').RedisClient.factory>> | undefined;
+const newClient = () => (clientFactory ??= import('@redis/client').then(({ RedisClient }) => RedisClient.factory({})));
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
 
@@ -52,7 +53,7 @@ export class RedisBackend implements ClientBackend {
   async connect(instanceId: string): Promise<ClientConnection> {
     const server = this.serverOf(instanceId);
     const timeoutMs = this.options.connectTimeoutMs;
-    const client = newClient({
+    const client = (await newClient())({
       socket: { host: server.host, port: server.port, connectTimeout: timeoutMs, reconnectStrategy: false },
       ...(server.username !== undefined ? { username: server.username } : {}),
       ...(server.password !== undefined ? { password: server.password } : {}),
