@@ -1,5 +1,5 @@
 import { optionLabel, StartupError } from '../config.js';
-import type { Db } from '../store/database.js';
+import { quickCheckProblems, recordStart, type Db } from '../store/database.js';
 import { storeFaultOf, type StoreFault } from '../store/faults.js';
 import { checkWal } from '../store/wal-check.js';
 
@@ -14,7 +14,7 @@ export function checkStoreFile(db: Db, path: string): void {
   if (path === ':memory:') return;
   let problems: string[];
   try {
-    problems = (db.pragma('quick_check') as Array<{ quick_check: string }>).map((row) => row.quick_check).filter((line) => line !== 'ok');
+    problems = quickCheckProblems(db);
   } catch (error) {
     // A page too broken to walk stops the check itself.
     if (storeFaultOf(error) === 'damaged') throw faultLine(path, 'damaged', `quick_check: ${(error as Error).message}`);
@@ -25,7 +25,7 @@ export function checkStoreFile(db: Db, path: string): void {
     throw faultLine(path, 'damaged', `quick_check: ${problems[0]}${more}`);
   }
   try {
-    db.transaction(() => db.prepare("INSERT INTO meta (key, value) VALUES ('last_start', ?) ON CONFLICT DO UPDATE SET value = excluded.value").run(new Date().toISOString())).immediate();
+    recordStart(db, new Date());
   } catch (error) {
     throw storeStartupError(path, error) ?? error;
   }

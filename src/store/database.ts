@@ -180,3 +180,13 @@ export function storedState(db: Db): { readonly tasks: number; readonly dbUsers:
   const count = (table: 'tasks' | 'db_users' | 'seeded_nodes') => db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()?.n ?? 0;
   return { tasks: count('tasks'), dbUsers: count('db_users'), seededNodes: count('seeded_nodes') };
 }
+
+/** What `PRAGMA quick_check` found wrong with the file (empty when it is sound); throws on a page too broken to walk. */
+export function quickCheckProblems(db: Db): string[] {
+  return (db.pragma('quick_check') as Array<{ quick_check: string }>).map((row) => row.quick_check).filter((line) => line !== 'ok');
+}
+
+/** Commits one real write (the start time), proving the file, its WAL and folder can be written and no one holds the write lock. */
+export function recordStart(db: Db, at: Date): void {
+  db.transaction(() => db.prepare("INSERT INTO meta (key, value) VALUES ('last_start', ?) ON CONFLICT DO UPDATE SET value = excluded.value").run(at.toISOString())).immediate();
+}
