@@ -82,6 +82,8 @@ export function controlRoutes(options: ControlRoutesOptions): Hono<AppEnv> {
       return;
     }
     await next();
+    // A control write may have joined the turn's shared transaction: answer once it is committed.
+    await options.store.settled();
   });
   app.onError((error, c) => {
     const audit = c.get('audit');

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CommitBatch } from './commit-batch.js';
 import type { Db } from './database.js';
 import { describeFault, storeFaultOf, StoreUnavailableError, type StoreFault } from './faults.js';
 
@@ -22,16 +23,19 @@ export interface StoreCondition {
 export interface StoreGuardOptions {
   readonly budgetMs?: number;
   readonly clock?: () => number;
+  /** Drops what the stores keep in memory, when a shared commit fails and its writes are undone. */
+  readonly onRollback?: () => void;
 }
 
 /**
  * Keeps the event loop free of the store's waits and says how the store is:
  *
- * - `run` runs a request's work; when another process holds the write lock (the connection waits at
- *   most a few milliseconds, see RUNTIME_BUSY_TIMEOUT_MS) and the attempt wrote nothing, it runs the
- *   work again after an asynchronous pause, up to the budget, then gives up with
- *   StoreUnavailableError('busy'). An attempt that already wrote something is not repeated (its
- *   writes would be made twice): it gives up at once.
+ * - `run` runs a request's work inside the write transaction its turn of the event loop shares
+ *   (CommitBatch), and resolves only once that transaction is committed. When another process holds
+ *   the write lock (the connection waits at most a few milliseconds, see RUNTIME_BUSY_TIMEOUT_MS)
+ *   and the attempt wrote nothing, it runs the work again after an asynchronous pause, up to the
+ *   budget, then gives up with StoreUnavailableError('busy'). An attempt that already wrote
+ *   something is not repeated (its writes would be made twice): it gives up at once.
  * - `failure` turns a store error into StoreUnavailableError and remembers a damaged file: a
  *   corrupt page does not heal, so health keeps saying so until a restart checks the file.
  * - `condition` is what health reports: a damaged file, or what a small real write transaction (at
@@ -43,6 +47,7 @@ export class StoreGuard {
   private readonly probeTx;
   private readonly budgetMs: number;
   private readonly clock: () => number;
+  private readonly batch: CommitBatch;
   /** Rows the probe itself wrote: they do not count as a request's writes. */
   private probeChanges = 0;
   private damaged: string | undefined;
@@ -54,6 +59,7 @@ export class StoreGuard {
   ) {
     this.budgetMs = options.budgetMs ?? STORE_BUSY_BUDGET_MS;
     this.clock = options.clock ?? (() => performance.now());
+    this.batch = new CommitBatch(db, options.onRollback ?? (() => {}));
     this.changesStmt = db.prepare<[], { n: number }>('SELECT total_changes() AS n');
     this.probeStmt = db.prepare<[string]>("INSERT INTO meta (key, value) VALUES ('health_probe', ?) ON CONFLICT DO UPDATE SET value = excluded.value");
     this.probeTx = db.transaction((at: string) => this.probeStmt.run(at).changes);
@@ -64,7 +70,10 @@ export class StoreGuard {
     for (let attempt = 0; ; attempt++) {
       const before = this.writes();
       try {
-        return await work();
+        const since = this.batch.join();
+        const result = await work();
+        await this.batch.committed(since);
+        return result;
       } catch (error) {
         if (storeFaultOf(error) !== 'busy') throw error;
         const pause = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!;
@@ -73,6 +82,16 @@ export class StoreGuard {
         await sleep(pause);
       }
     }
+  }
+
+  /** Resolves once what was written so far is committed (for writes made outside `run`). */
+  async settled(): Promise<void> {
+    await this.batch.committed(Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Commits what waits for the turn's commit now: call before the store closes. */
+  flush(): void {
+    this.batch.flush();
   }
 
   /** The store's failure as StoreUnavailableError (remembering a damaged file); undefined for any other error. */

@@ -81,10 +81,22 @@ const toRow = (s: StoredSession): Row => ({
   trx_since_ms: s.trxSinceMs,
 });
 
-/** Simulated processlists, one per node. */
+/** A node's sessions as last read: in id order, and by id. */
+interface NodeSessions {
+  readonly list: readonly StoredSession[];
+  readonly byId: ReadonlyMap<number, StoredSession>;
+}
+
+const nodeKey = (instanceId: string, nodeId: string) => `${instanceId}\u0000${nodeId}`;
+
+/**
+ * Simulated processlists, one per node. Every kill and listing reads a node's whole processlist, so
+ * the store keeps each node's sessions in memory as last read: a write to a node drops its copy
+ * (the next read loads it again), and `forget` drops them all when a transaction rolls back.
+ */
 export class SessionStore {
+  private readonly nodes = new Map<string, NodeSessions>();
   private readonly listStmt;
-  private readonly getStmt;
   private readonly deleteStmt;
   private readonly insertStmt;
   private readonly clearStmt;
@@ -104,7 +116,6 @@ export class SessionStore {
     this.insertClientStmt = db.prepare<ClientRow>('INSERT OR REPLACE INTO redis_clients (instance_id, id, fields, connected_ms, active_ms) VALUES (@instance_id, @id, @fields, @connected_ms, @active_ms)');
     this.clearClientsStmt = db.prepare<[string]>('DELETE FROM redis_clients WHERE instance_id = ?');
     this.listStmt = db.prepare<[string, string], Row>('SELECT * FROM sessions WHERE instance_id = ? AND node_id = ? ORDER BY id');
-    this.getStmt = db.prepare<[string, string, number], Row>('SELECT * FROM sessions WHERE instance_id = ? AND node_id = ? AND id = ?');
     this.deleteStmt = db.prepare<[string, string, number]>('DELETE FROM sessions WHERE instance_id = ? AND node_id = ? AND id = ?');
     this.insertStmt = db.prepare<Row>(
       `INSERT INTO sessions (instance_id, node_id, id, user, host, db, command, state, info, since_ms, trx_id, trx_since_ms)
@@ -123,28 +134,46 @@ export class SessionStore {
     );
   }
 
-  list(instanceId: string, nodeId: string): StoredSession[] {
-    return this.listStmt.all(instanceId, nodeId).map(fromRow);
+  list(instanceId: string, nodeId: string): readonly StoredSession[] {
+    return this.node(instanceId, nodeId).list;
   }
 
   get(instanceId: string, nodeId: string, id: number): StoredSession | undefined {
-    const row = this.getStmt.get(instanceId, nodeId, id);
-    return row ? fromRow(row) : undefined;
+    return this.node(instanceId, nodeId).byId.get(id);
   }
 
   delete(instanceId: string, nodeId: string, id: number): boolean {
+    this.nodes.delete(nodeKey(instanceId, nodeId));
     return this.deleteStmt.run(instanceId, nodeId, id).changes > 0;
   }
 
   /** Adds a session, or replaces the one with the same id on the node. */
   put(session: StoredSession): void {
+    this.nodes.delete(nodeKey(session.instanceId, session.nodeId));
     this.upsertStmt.run(toRow(session));
   }
 
   /** Removes every simulated session of an instance (the control plane, before reseeding it). */
   clearInstance(instanceId: string): void {
+    this.forget();
     this.clearInstanceStmt.run(instanceId);
     this.clearClientsStmt.run(instanceId);
+  }
+
+  /** Drops every node's copy in memory: after a rollback they may hold what was never committed. */
+  forget(): void {
+    this.nodes.clear();
+  }
+
+  private node(instanceId: string, nodeId: string): NodeSessions {
+    const key = nodeKey(instanceId, nodeId);
+    let node = this.nodes.get(key);
+    if (!node) {
+      const list = this.listStmt.all(instanceId, nodeId).map(fromRow);
+      node = { list, byId: new Map(list.map((s) => [s.id, s])) };
+      this.nodes.set(key, node);
+    }
+    return node;
   }
 
   /** A Redis instance's simulated clients, by id. */
@@ -181,6 +210,7 @@ export class SessionStore {
 
   /** Replaces a node's sessions in one transaction. */
   replace(instanceId: string, nodeId: string, sessions: readonly Omit<StoredSession, 'instanceId' | 'nodeId'>[], fingerprint: string): void {
+    this.nodes.delete(nodeKey(instanceId, nodeId));
     this.db.transaction(() => {
       this.clearStmt.run(instanceId, nodeId);
       for (const s of sessions) this.insertStmt.run(toRow({ ...s, instanceId, nodeId }));

@@ -128,6 +128,11 @@ export class TaskStore {
     })();
   }
 
+  /** Drops the tasks read into memory: after a rollback they may hold what was never committed. */
+  forget(): void {
+    this.cache.clear();
+  }
+
   /** The newest tasks first. */
   list(filter: TaskListFilter = {}): StoredTask[] {
     return this.listStmt.all({ provider: filter.provider ?? null, instance_id: filter.instanceId ?? null, state: filter.state ?? null, limit: filter.limit ?? 100 }).map((row) => this.hydrate(row));
