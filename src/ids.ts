@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomFillSync, randomUUID } from 'node:crypto';
 
 /**
  * Where every identifier the emulator makes comes from: request, task, listing and DB-user ids,
@@ -16,8 +16,27 @@ export interface IdSource {
   fork(purpose: string): IdSource;
 }
 
+/**
+ * Random bytes drawn from the system's CSPRNG a few kilobytes at a time: a task costs three ids, and
+ * one call per id was a measurable share of a request (randomUUID pools the same way).
+ */
+const POOL_BYTES = 4096;
+const pool = Buffer.alloc(POOL_BYTES);
+let used = POOL_BYTES;
+
+function randomHex(bytes: number): string {
+  if (bytes > POOL_BYTES) return randomFillSync(Buffer.alloc(bytes)).toString('hex');
+  if (used + bytes > POOL_BYTES) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  const hex = pool.toString('hex', used, used + bytes);
+  used += bytes;
+  return hex;
+}
+
 export const randomIds: IdSource = {
-  hex: (bytes) => randomBytes(bytes).toString('hex'),
+  hex: randomHex,
   uuid: () => randomUUID(),
   fraction: () => Math.random(),
   fork: () => randomIds,

@@ -80,6 +80,7 @@ export class TaskStore {
   private readonly cache = new Map<string, StoredTask>();
   private readonly pruneCountStmt;
   private readonly pruneAgeStmt;
+  private readonly insertAllTx;
 
   constructor(private readonly db: Db) {
     this.insertTask = db.prepare<Omit<TaskRow, 'seq'>>(
@@ -115,6 +116,31 @@ export class TaskStore {
       "DELETE FROM tasks WHERE state <> 'running' AND seq <= (SELECT seq FROM tasks WHERE state <> 'running' ORDER BY seq DESC LIMIT 1 OFFSET ?)",
     );
     this.pruneAgeStmt = db.prepare<[number]>("DELETE FROM tasks WHERE state <> 'running' AND created_at < ?");
+    // Built once: every created task goes through it.
+    this.insertAllTx = db.transaction((tasks: readonly StoredTask[]) => {
+      for (const task of tasks) {
+        const { lastInsertRowid } = this.insertTask.run({
+          id: task.id,
+          provider: task.provider,
+          owner: task.owner,
+          instance_id: task.instanceId,
+          node_id: task.nodeId,
+          sub_task_id: task.subTaskId,
+          created_at: task.createdAt,
+          kill_all: task.killAll ? 1 : 0,
+          db_user: task.dbUser,
+          session_ids: JSON.stringify(task.sessionIds.map(String)),
+          state: task.state,
+          final_state: task.finalState,
+          polls_left: task.pollsLeft,
+          finish_at: task.finishAt,
+          finished_at: task.finishedAt,
+          failure_kind: task.failure?.kind ?? null,
+          failure_message: task.failure?.message ?? null,
+        });
+        this.insertResults(Number(lastInsertRowid), task.results);
+      }
+    });
   }
 
   /** Forgets finished tasks beyond the newest `maxTasks`, or created before `olderThan` (ms). */
@@ -147,30 +173,7 @@ export class TaskStore {
 
   /** Stores tasks with their results atomically: all of them or none. */
   insertAll(tasks: readonly StoredTask[]): void {
-    this.db.transaction(() => {
-      for (const task of tasks) {
-        const { lastInsertRowid } = this.insertTask.run({
-          id: task.id,
-          provider: task.provider,
-          owner: task.owner,
-          instance_id: task.instanceId,
-          node_id: task.nodeId,
-          sub_task_id: task.subTaskId,
-          created_at: task.createdAt,
-          kill_all: task.killAll ? 1 : 0,
-          db_user: task.dbUser,
-          session_ids: JSON.stringify(task.sessionIds.map(String)),
-          state: task.state,
-          final_state: task.finalState,
-          polls_left: task.pollsLeft,
-          finish_at: task.finishAt,
-          finished_at: task.finishedAt,
-          failure_kind: task.failure?.kind ?? null,
-          failure_message: task.failure?.message ?? null,
-        });
-        this.insertResults(Number(lastInsertRowid), task.results);
-      }
-    })();
+    this.insertAllTx(tasks);
   }
 
   /** Records what a task that was running on a real server found and did; it turns final. */
