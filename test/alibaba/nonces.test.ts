@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NonceCache } from '../../src/providers/alibaba/auth/nonce-cache.js';
+import { NonceFilter } from '../../src/providers/alibaba/auth/nonce-filter.js';
 import { openDatabase } from '../../src/store/database.js';
 import { UsedNonceStore } from '../../src/store/nonces.js';
 import { capture, replay } from '../captures/captures.js';
@@ -63,5 +65,52 @@ describe('signature nonces', () => {
     cache.flush();
     expect((db.prepare('SELECT COUNT(*) AS n FROM used_nonces').get() as { n: number }).n).toBe(0);
     db.close();
+  });
+
+  it('reads the store only for a nonce this run may have seen, or while an earlier run\'s nonces may be unexpired', () => {
+    const db = openDatabase(':memory:');
+    const store = new UsedNonceStore(db);
+    let reads = 0;
+    const isUsed = store.isUsed.bind(store);
+    store.isUsed = (digest, at) => (reads++, isUsed(digest, at));
+    let now = 1_000_000;
+    const first = new NonceCache(WINDOW, store, () => now);
+    for (let i = 0; i < 5000; i++) expect(first.remember('ak', `fresh-${i}`, now)).toBe(true);
+    // A Bloom filter of 8 Mbit holding 5,000 nonces: a false "maybe" is about one in 10^12.
+    expect(reads).toBe(0);
+    first.flush();
+    expect(first.remember('ak', 'fresh-42', now + 1)).toBe(false);
+    expect(reads).toBe(1);
+
+    // A restart on the same store: the nonces of the run before are looked up until they expire.
+    now += 60_000;
+    const second = new NonceCache(WINDOW, store, () => now);
+    reads = 0;
+    expect(second.remember('ak', 'fresh-7', now)).toBe(false);
+    expect(second.remember('ak', 'new-1', now)).toBe(true);
+    expect(reads).toBe(2);
+    now += WINDOW;
+    expect(second.remember('ak', 'new-2', now)).toBe(true);
+    expect(second.remember('ak', 'fresh-8', now)).toBe(true);
+    expect(reads).toBe(2);
+    second.flush();
+    db.close();
+  });
+});
+
+describe('NonceFilter', () => {
+  const digest = (i: number) => createHash('sha256').update(String(i)).digest();
+
+  it('never forgets a nonce within its window, forgets it two windows on, and rarely claims one it never saw', () => {
+    const filter = new NonceFilter(WINDOW, 0);
+    for (let i = 0; i < 100_000; i++) filter.add(digest(i), i % WINDOW);
+    for (let i = 0; i < 100_000; i++) expect(filter.mayHave(digest(i), WINDOW - 1)).toBe(true);
+    let falsePositives = 0;
+    for (let i = 100_000; i < 200_000; i++) if (filter.mayHave(digest(i), WINDOW - 1)) falsePositives++;
+    // 100,000 in 8 Mbit with 5 hashes: about 2 in 10^7 expected.
+    expect(falsePositives).toBeLessThan(10);
+    // One window on, the previous generation still answers for them; two windows on, none is left.
+    expect(filter.mayHave(digest(5), WINDOW + 1)).toBe(true);
+    expect(filter.mayHave(digest(5), 2 * WINDOW + 2)).toBe(false);
   });
 });

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
+import { NonceFilter } from './nonce-filter.js';
 
 /** Where nonces go once the cache has batched them (the SQLite store; see UsedNonceStore). */
 export interface UsedNonces {
   isUsed(digest: Buffer, now: number): boolean;
+  /** When the last nonce the store holds expires (0 when it holds none). */
+  latestExpiry(): number;
   addAll(entries: Iterable<readonly [Buffer, number]>): void;
   prune(now: number): number;
 }
@@ -20,28 +23,40 @@ const FLUSH_EVERY_MS = 100;
 /**
  * Nonces seen within the replay window; a nonce may be used once per AccessKey in that window.
  * Recent nonces are held in memory and written to the store in batches, so that memory stays
- * bounded at any request rate and a replay is refused after a restart as well.
+ * bounded at any request rate and a replay is refused after a restart as well. The store is read
+ * only for a nonce this run may have seen (NonceFilter) or while an earlier run's may be unexpired.
  */
 export class NonceCache {
   private pending = new Map<string, readonly [Buffer, number]>();
   private timer: NodeJS.Timeout | undefined;
   private nextPrune = 0;
+  private readonly seen: NonceFilter;
+  /** Until then the store may hold nonces of an earlier run, which the filter never saw. */
+  private readonly earlierRunsUntil: number;
 
   constructor(
     private readonly windowMs: number,
     private readonly store: UsedNonces,
     private readonly clock: () => number = Date.now,
     private readonly onError: (error: Error) => void = () => {},
-  ) {}
+  ) {
+    this.seen = new NonceFilter(windowMs, clock());
+    this.earlierRunsUntil = store.latestExpiry();
+  }
 
   /** Records the nonce; false when it was already used within the window. */
   remember(accessKeyId: string, nonce: string, now: number): boolean {
     const digest = createHash('sha256').update(accessKeyId).update('\u0000').update(nonce).digest().subarray(0, 16);
     const key = digest.toString('base64');
     const pending = this.pending.get(key);
-    if ((pending && pending[1] > now) || (!pending && this.store.isUsed(digest, now))) return false;
+    if (pending) {
+      if (pending[1] > now) return false;
+    } else if ((now < this.earlierRunsUntil || this.seen.mayHave(digest, now)) && this.store.isUsed(digest, now)) {
+      return false;
+    }
     if (this.pending.size >= MAX_PENDING) this.flushUnlessBlocked();
     this.pending.set(key, [digest, now + this.windowMs]);
+    this.seen.add(digest, now);
     this.timer ??= setTimeout(() => this.flushInBackground(), FLUSH_EVERY_MS).unref();
     return true;
   }
