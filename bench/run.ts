@@ -26,6 +26,8 @@ const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 function buildDist(): void {
   const result = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`building dist/ failed (tsc exit ${result.status ?? result.signal}):\n${result.stdout}${result.stderr}`);
+  const bundled = spawnSync(process.execPath, ['scripts/bundle-cli.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  if (bundled.status !== 0) throw new Error(`bundling dist/cli.js failed (exit ${bundled.status ?? bundled.signal}):\n${bundled.stdout}${bundled.stderr}`);
 }
 
 /** One emulator and one reference process serve every throughput workload. */
