@@ -177,7 +177,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     return (node: NodeRef) => next.isBound(node);
   };
   const atomically = <T>(work: () => T): T => db.transaction(work)();
-  const guard = new StoreGuard(db, { onRollback: () => (sessions.forget(), tasks.forget()) });
+  const guard = new StoreGuard(db, { onRollback: () => (sessions.forget(), tasks.forget(), dbUsers.forget()) });
   const control = new ControlPlane({ catalog, engine, autoKill, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, applyInstances, liveNodesOf, atomically, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
   let stopped = false;
   const running = (what: string) => {

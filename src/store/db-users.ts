@@ -97,6 +97,8 @@ export class DbUserStore {
   private readonly instancesStmt;
   private readonly clearInstanceStmt;
   private readonly clearAllStmt;
+  /** Accounts as read, by instance and id: every Huawei session call looks its account up. Every write drops them all. */
+  private readonly records = new Map<string, DbUserRecord>();
 
   constructor(
     private readonly db: Db,
@@ -133,6 +135,7 @@ export class DbUserStore {
    */
   register(input: RegisterDbUserInput): { user: DbUserRecord; created: boolean } {
     const sealed = this.box.seal(input.password);
+    this.forget();
     return this.db.transaction(() => {
       const existing = this.byUsernameStmt.get(input.instanceId, input.username);
       if (existing) {
@@ -154,8 +157,19 @@ export class DbUserStore {
   }
 
   get(instanceId: string, id: string): DbUserRecord | undefined {
+    const key = `${instanceId}\u0000${id}`;
+    const cached = this.records.get(key);
+    if (cached) return cached;
     const row = this.getStmt.get(instanceId, id);
-    return row ? fromRow(row) : undefined;
+    const record = row ? fromRow(row) : undefined;
+    // Unknown ids are not remembered: a client guessing ids must not grow the map.
+    if (record) this.records.set(key, record);
+    return record;
+  }
+
+  /** Drops the accounts read into memory: after a rollback they may hold what was never committed. */
+  forget(): void {
+    this.records.clear();
   }
 
   /** One page of an instance's accounts, oldest first, with the number of all matches (before paging). */
@@ -175,6 +189,7 @@ export class DbUserStore {
    */
   update(instanceId: string, id: string, input: UpdateDbUserInput): DbUserRecord | undefined {
     const sealed = this.box.seal(input.password);
+    this.forget();
     return this.db.transaction(() => {
       const current = this.getStmt.get(instanceId, id);
       if (!current) return undefined;
@@ -186,6 +201,7 @@ export class DbUserStore {
   }
 
   delete(instanceId: string, id: string): boolean {
+    this.forget();
     return this.deleteStmt.run(instanceId, id).changes > 0;
   }
 
@@ -203,6 +219,7 @@ export class DbUserStore {
 
   /** Forgets the accounts of one instance, or of all instances. */
   clear(instanceId?: string): void {
+    this.forget();
     if (instanceId === undefined) this.clearAllStmt.run();
     else this.clearInstanceStmt.run(instanceId);
   }

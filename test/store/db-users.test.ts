@@ -78,6 +78,22 @@ describe('DbUserStore', () => {
     expect(store.list(INSTANCE, { offset: 0, limit: 100 }).total).toBe(1);
   });
 
+  it('reads what the last write left, through its in-memory copy: update, re-register, delete, clear', () => {
+    const { user } = register('root', 'First#1', T0);
+    expect(store.password(store.get(INSTANCE, user.id)!)).toBe('First#1');
+    store.update(INSTANCE, user.id, { username: 'admin', password: 'Second#2', now: T0 + 1 });
+    expect(store.get(INSTANCE, user.id)).toMatchObject({ username: 'admin', updatedAt: T0 + 1 });
+    expect(store.password(store.get(INSTANCE, user.id)!)).toBe('Second#2');
+    register('admin', 'Third#3', T0 + 2);
+    expect(store.password(store.get(INSTANCE, user.id)!)).toBe('Third#3');
+    expect(store.delete(INSTANCE, user.id)).toBe(true);
+    expect(store.get(INSTANCE, user.id)).toBeUndefined();
+    const again = register('root', 'Fourth#4', T0 + 3);
+    expect(store.get(INSTANCE, again.user.id)).toBeDefined();
+    store.clear(INSTANCE);
+    expect(store.get(INSTANCE, again.user.id)).toBeUndefined();
+  });
+
   it('a record keeps the password it was read with', () => {
     const first = register('root', 'Old#Pass', T0);
     register('root', 'New#Pass', T0 + 1);
