@@ -45,6 +45,10 @@ describe('Huawei automatic kill tasks: CreateKillTask, ChangeKillTaskSwitch, Sho
     expect(await client.send({ method: 'GET', url: GET_SWITCH })).toEqual({ httpStatusCode: 200, status: 'ON' });
     // The SDKs' name for the read, whatever its path says.
     expect((await api.journal('?operation=ShowKillProcessTaskSwitch')).entries).toHaveLength(2);
+    // The control API's state shows the switch and the task.
+    const inState = (await api.state()).instances.find((i) => i.id === INSTANCE)!.autoKill!;
+    expect(inState).toEqual({ switch: 'on', tasks: [{ id: expect.stringMatching(/^[0-9a-f]{16}$/), criteria: { user: 'report', minSeconds: 0 }, createdAt: expect.any(String), expiresAt: expect.any(String) }] });
+    expect(Date.parse(inState.tasks[0]!.expiresAt) - Date.parse(inState.tasks[0]!.createdAt)).toBe(600_000);
     await eventually(ALL.filter((id) => id !== 1004 && id !== 1005));
     const tasks = await api.tasks(`?instanceId=${INSTANCE}`);
     expect(tasks.length).toBeGreaterThanOrEqual(1);
