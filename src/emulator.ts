@@ -178,7 +178,7 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
   };
   const atomically = <T>(work: () => T): T => db.transaction(work)();
   const guard = new StoreGuard(db, { onRollback: () => (sessions.forget(), tasks.forget(), dbUsers.forget()) });
-  const control = new ControlPlane({ catalog, engine, autoKill, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, applyInstances, liveNodesOf, atomically, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), now });
+  const control = new ControlPlane({ catalog, engine, autoKill, sessions, tasks, listings, dbUsers, registry, faults, journal, applyFixtures, applyInstances, liveNodesOf, atomically, fixtures: () => fixtures, forgetIssuedTokens: () => tokens.load(fixtures), redisClients: async (instance) => (await redis.list(instance)).clients, now });
   let stopped = false;
   const running = (what: string) => {
     if (stopped) throw new Error(`this emulator has stopped: ${what}() needs a running one`);

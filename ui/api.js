@@ -63,6 +63,7 @@ export const api = {
   addSession: (instanceId, nodeId, session) => call('POST', path`/instances/${instanceId}/sessions` + nodeQuery(nodeId), session),
   updateSession: (instanceId, nodeId, sessionId, patch) => call('PATCH', path`/instances/${instanceId}/sessions/${sessionId}` + nodeQuery(nodeId), patch),
   removeSession: (instanceId, nodeId, sessionId) => call('DELETE', path`/instances/${instanceId}/sessions/${sessionId}` + nodeQuery(nodeId)),
+  removeClient: (instanceId, clientId) => call('DELETE', path`/instances/${instanceId}/clients/${clientId}`),
   finishTask: (taskId) => call('POST', path`/tasks/${taskId}/finish`),
   addFault: (rule) => call('POST', '/faults', rule),
   removeFault: (ruleId) => call('DELETE', path`/faults/${ruleId}`),

@@ -41,9 +41,9 @@ export function sessionForm(form, act) {
     act(`add a session on ${where}`, (api) => api.addSession(instanceId, nodeId || undefined, session), (body) => `added session ${body.session.id} on ${where}`);
   });
   return {
-    /** Only simulated nodes take sessions: a bound node's sessions are a real server's. */
+    /** Only simulated nodes take sessions: a bound node's sessions are a real server's, and Redis has clients instead. */
     update(instances) {
-      const targets = instances.flatMap((i) => i.nodes.filter((n) => n.backend === 'simulated').map((n) => ({ value: JSON.stringify([i.id, n.id]), label: n.id ? `${i.id} / ${n.id} (${n.role})` : i.id })));
+      const targets = instances.filter((i) => i.engine !== 'Redis').flatMap((i) => i.nodes.filter((n) => n.backend === 'simulated').map((n) => ({ value: JSON.stringify([i.id, n.id]), label: n.id ? `${i.id} / ${n.id} (${n.role})` : i.id })));
       setOptions(field(form, 'target'), targets);
     },
   };

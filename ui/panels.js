@@ -30,10 +30,12 @@ export function instancesPanel(instances, act) {
   );
 }
 
+const nodeLabel = (node) => [node.id ? `node ${node.id}` : 'instance', node.role, node.backend, node.server].filter(Boolean).join(' · ');
+
 function nodeSection(instance, node, act) {
-  if (instance.engine === 'Redis') return h('p', { class: 'muted' }, 'Redis: no MySQL sessions to show or kill.');
+  if (instance.engine === 'Redis') return redisSection(instance, node, act);
   const simulated = node.backend === 'simulated';
-  const label = [node.id ? `node ${node.id}` : 'instance', node.role, node.backend, node.server].filter(Boolean).join(' · ');
+  const label = nodeLabel(node);
   const shown = node.sessions.slice(0, MAX_SESSIONS_SHOWN);
   const rows = shown.map((s) => sessionRow(instance, node, s, simulated, act));
   if (rows.length === 0) rows.push(empty(10, 'no sessions'));
@@ -68,6 +70,38 @@ function sessionRow(instance, node, s, simulated, act) {
       simulated && s.trxId !== null ? button('End transaction', () => act(`end the transaction of ${where}`, (api) => api.updateSession(instance.id, node.id, s.id, { trx: null })), { 'data-action': 'end-trx' }) : null,
       simulated ? button('Remove', () => act(`remove ${where}`, (api) => api.removeSession(instance.id, node.id, s.id)), { 'data-action': 'remove-session' }) : null,
     ),
+  );
+}
+
+/** A Redis instance's client connections, in CLIENT LIST's words; simulated ones can be removed. */
+function redisSection(instance, node, act) {
+  const clients = node.clients ?? [];
+  const simulated = node.backend === 'simulated';
+  const shown = clients.slice(0, MAX_SESSIONS_SHOWN);
+  const rows = shown.map((c) =>
+    h(
+      'tr',
+      { dataset: { client: String(c.id) } },
+      h('td', { class: 'num' }, c.id),
+      h('td', {}, c.addr),
+      h('td', {}, c.name),
+      h('td', {}, c.user),
+      h('td', { class: 'num' }, c.db),
+      h('td', {}, c.cmd),
+      h('td', { class: 'num' }, c.age),
+      h('td', { class: 'num' }, c.idle),
+      h('td', {}, c.flags),
+      h('td', { class: 'actions' }, simulated ? button('Remove', () => act(`remove client ${c.id} on ${instance.id}`, (api) => api.removeClient(instance.id, c.id)), { 'data-action': 'remove-client' }) : null),
+    ),
+  );
+  if (rows.length === 0) rows.push(empty(10, 'no clients'));
+  return h(
+    'section',
+    { class: 'node', dataset: { node: node.id } },
+    h('h4', {}, nodeLabel(node)),
+    node.error ? h('p', { class: 'error' }, node.error) : null,
+    table(['Id', 'Address', 'Name', 'User', 'DB', 'Command', 'Age', 'Idle', 'Flags', ''], rows),
+    clients.length > shown.length ? h('p', { class: 'muted' }, `${clients.length - shown.length} more clients not shown`) : null,
   );
 }
 

@@ -8,7 +8,7 @@ import type { FaultRegistry } from '../faults.js';
 import type { FixtureDocument, InstanceFixture, SessionFixture } from '../fixtures/schema.js';
 import { seedSessions, storedSession } from '../fixtures/seed.js';
 import type { Journal } from '../journal.js';
-import { describeNode, type NodeRef, type Session, type Task, type TaskState } from '../model.js';
+import { describeNode, type NodeRef, type RedisClient, type Session, type Task, type TaskState } from '../model.js';
 import type { DbUserStore } from '../store/db-users.js';
 import type { SessionListingStore } from '../store/session-listings.js';
 import type { SessionStore } from '../store/sessions.js';
@@ -48,6 +48,8 @@ export interface ControlPlaneOptions {
   readonly fixtures: () => FixtureDocument;
   /** Back to the fixtures' tokens: tokens issued at run time stop working. */
   readonly forgetIssuedTokens: () => void;
+  /** A Redis instance's client connections, as the control API's clients route lists them (live when bound). */
+  readonly redisClients: (instance: InstanceInfo) => Promise<RedisClient[]>;
   readonly now: () => number;
 }
 
@@ -292,7 +294,8 @@ export class ControlPlane {
         const ref = { instanceId: instance.id, nodeId: n.id };
         const binding = bindingOf(n);
         const server = binding?.server;
-        if (instance.engine === 'Redis') return { id: n.id, role: n.role, sessions: [] };
+        // A Redis instance has clients, not sessions: `sessions` stays for readers that walk every node's.
+        if (instance.engine === 'Redis') return this.describeRedisNode(instance, n);
         try {
           return { id: n.id, role: n.role, backend: binding?.backend ?? 'simulated', server, sessions: await this.options.engine.listSessions(ref) };
         } catch (error) {
@@ -300,7 +303,25 @@ export class ControlPlane {
         }
       }),
     );
-    return { id: instance.id, provider: instance.provider, owner: instance.owner, engine: instance.engine, clustered: instance.clustered, nodes };
+    const base = { id: instance.id, provider: instance.provider, owner: instance.owner, engine: instance.engine, clustered: instance.clustered, nodes };
+    return instance.provider === 'huawei' ? { ...base, autoKill: this.describeAutoKill(instance.id) } : base;
+  }
+
+  /** Huawei's automatic kill on the instance: the switch (ChangeKillTaskSwitch) and the tasks (CreateKillTask). */
+  private describeAutoKill(instanceId: string): object {
+    const { autoKill } = this.options;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const tasks = autoKill.tasksOf(instanceId).map((t) => ({ id: t.id, criteria: t.criteria, createdAt: iso(t.createdAt), expiresAt: iso(t.expiresAt) }));
+    return { switch: autoKill.isOn(instanceId) ? 'on' : 'off', tasks };
+  }
+
+  private async describeRedisNode(instance: InstanceInfo, node: InstanceInfo['nodes'][number]): Promise<object> {
+    const where = { id: node.id, role: node.role, backend: instance.redis ? 'redis' : 'simulated', server: instance.redis ? describeRedisServer(instance.redis) : undefined, sessions: [] };
+    try {
+      return { ...where, clients: await this.options.redisClients(instance) };
+    } catch (error) {
+      return { ...where, clients: [], error: (error as Error).message };
+    }
   }
 }
 

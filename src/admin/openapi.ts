@@ -32,7 +32,7 @@ export function openApiDocument(): object {
       '/health': { get: { summary: 'Liveness and readiness (503 while the data file cannot be written), version, providers, store and its state, backends', responses: ok('healthy') } },
       '/openapi.json': { get: { summary: 'This document', responses: ok('the document') } },
       '/reset': { post: { summary: 'Everything, or one instance, back to the loaded fixtures (never kills on a real server)', requestBody: { ...body(schemas.resetBodySchema), required: false }, responses: ok('reset') } },
-      '/state': { get: { summary: 'Instances, nodes, sessions, tasks with results, registered DB users (never passwords), fault rules', responses: ok('the state') } },
+      '/state': { get: { summary: "Instances, nodes, sessions (a Redis instance's node: its clients; a Huawei instance: its automatic kill's switch and tasks), tasks with results, registered DB users (never passwords), fault rules", responses: ok('the state') } },
       '/instances': {
         get: { summary: 'Every loaded instance: provider, owner, engine, nodes, and whether it comes from the fixtures or was created at run time', responses: ok('instances') },
         post: {

@@ -74,6 +74,8 @@ export class AutoKiller {
 
   add(task: Omit<AutoKillTask, 'id' | 'createdAt' | 'expiresAt'>, durationSeconds: number): AutoKillTask {
     const now = this.options.now();
+    // Expired tasks go here, not on a timer: they kill nothing, and the list stays as long as the active ones.
+    for (let i = this.tasks.length - 1; i >= 0; i--) if (this.tasks[i]!.expiresAt <= now) this.tasks.splice(i, 1);
     if (this.active(task.instanceId, now).length >= MAX_ACTIVE_AUTO_KILL_TASKS) {
       throw new TooManyAutoKillTasksError(`instance ${task.instanceId} already runs ${MAX_ACTIVE_AUTO_KILL_TASKS} automatic kill tasks, the most at a time`);
     }
@@ -96,6 +98,14 @@ export class AutoKiller {
   /** Tasks not yet past their duration, of one instance or all. */
   active(instanceId?: string, now = this.options.now()): AutoKillTask[] {
     return this.tasks.filter((t) => t.expiresAt > now && (instanceId === undefined || t.instanceId === instanceId));
+  }
+
+  /**
+   * The instance's tasks, an expired one included until the next add drops it (so the list changes
+   * only when a call changes it; `expiresAt` says which are past).
+   */
+  tasksOf(instanceId: string): AutoKillTask[] {
+    return this.tasks.filter((t) => t.instanceId === instanceId);
   }
 
   /** Forgets the tasks and switch of one instance, or of all. */

@@ -157,8 +157,13 @@ describe('control API', () => {
         [PRIMARY, 'primary', 'simulated', [201, 202, 203, 204]],
         [REPLICA, 'readonly', 'simulated', [301, 302, 303, 304]],
       ]);
-      expect(redis!.nodes).toEqual([{ id: '', role: 'primary', sessions: [] }]);
+      // Redis has clients, not sessions (the clients route's listing; redis-clients.test.ts has more).
+      expect(redis!.nodes).toEqual([{ id: '', role: 'primary', backend: 'simulated', sessions: [], clients: expect.any(Array) }]);
+      expect(redis!.nodes[0]!.clients!.map((c) => c.id)).toEqual([201, 202, 203, 204, 205, 206, 207]);
       expect(hw!.nodes[0]!.sessions.map((s) => s.id)).toEqual(HUAWEI_IDS);
+      // Huawei's automatic kill: off, no tasks, until CreateKillTask and ChangeKillTaskSwitch (test/huawei/auto-kill.test.ts).
+      expect([hw!.autoKill, pg!.autoKill]).toEqual([{ switch: 'off', tasks: [] }, { switch: 'off', tasks: [] }]);
+      expect(rds!.autoKill).toBeUndefined();
       expect(rds!.nodes[0]!.sessions[2]).toEqual({
         id: 103,
         user: 'app',

@@ -63,8 +63,24 @@ export interface TaskView {
 export interface NodeView {
   readonly id: string;
   readonly role: 'primary' | 'readonly';
-  readonly backend?: 'simulated' | 'mysql';
+  readonly backend?: 'simulated' | 'mysql' | 'postgres' | 'redis';
+  readonly server?: string;
   readonly sessions: readonly SessionView[];
+  /** A Redis instance's client connections (other engines have none). */
+  readonly clients?: readonly RedisClientView[];
+  readonly error?: string;
+}
+
+/** A Redis client as the control API shows it: CLIENT LIST's fields. */
+export interface RedisClientView {
+  readonly id: number;
+  readonly addr: string;
+  readonly name: string;
+  readonly user: string;
+  readonly flags: string;
+  readonly cmd: string;
+  readonly age: number;
+  readonly idle: number;
 }
 
 export interface InstanceView {
@@ -74,6 +90,8 @@ export interface InstanceView {
   readonly engine: string;
   readonly clustered: boolean;
   readonly nodes: readonly NodeView[];
+  /** Huawei instances: the automatic kill's switch and tasks. */
+  readonly autoKill?: { readonly switch: 'on' | 'off'; readonly tasks: ReadonlyArray<{ readonly id: string; readonly criteria: Record<string, unknown>; readonly createdAt: string; readonly expiresAt: string }> };
 }
 
 /** Registered DB users appear in state as the store records them (never with a password). */

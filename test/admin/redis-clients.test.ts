@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator.js';
 import { dasClient } from '../alibaba/clients.js';
 import { startTestEmulator } from '../support/emulator.js';
-import { ControlApi, expectControlError, RDS, REDIS } from './control.js';
+import { ControlApi, expectControlError, RDS, REDIS, type StateView } from './control.js';
 
 interface ClientView {
   readonly id: number;
@@ -64,6 +64,27 @@ describe("the control API's Redis clients", () => {
     // Listing it asks the server, which does not answer.
     expectControlError(await api.get(`/instances/${bound.id}/clients`), 502, 'backend_unavailable', /redis:\/\/127\.0\.0\.1:1 did not answer/);
     emulator.deleteInstance(bound.id);
+  });
+
+  it('GET /state shows each Redis instance\'s clients as the clients route lists them, and follows a kill', async () => {
+    const redisNode = async (instanceId = REDIS) => (await api.state()).instances.find((i) => i.id === instanceId)!.nodes;
+    const [node] = await redisNode();
+    expect(node).toMatchObject({ id: '', role: 'primary', backend: 'simulated', sessions: [] });
+    // Same clients, same fields; age and idle may tick between the two reads.
+    const tick = ({ age, idle, ...rest }: ClientView) => rest;
+    expect(node!.clients!.map((c) => tick(c as ClientView))).toEqual((await clients()).map(tick));
+    await dasClient('openapi-core-v3', emulator.url).call('KillInstanceAllSession', { InstanceId: REDIS });
+    expect((await redisNode())[0]!.clients!.map((c) => c.id)).toEqual([206, 207]);
+    // An instance bound to a server that does not answer: the state still answers, saying why.
+    const bound = emulator.createInstance({ from: REDIS, redis: 'redis://:S3cret@127.0.0.1:1' });
+    try {
+      const res = await api.get<StateView>('/state');
+      expect(res.status).toBe(200);
+      expect(res.body.instances.find((i) => i.id === bound.id)!.nodes).toEqual([{ id: '', role: 'primary', backend: 'redis', server: 'redis://127.0.0.1:1', sessions: [], clients: [], error: expect.stringMatching(/redis:\/\/127\.0\.0\.1:1 did not answer/) }]);
+      expect(res.text).not.toContain('S3cret');
+    } finally {
+      emulator.deleteInstance(bound.id);
+    }
   });
 
   it('a reset brings the fixture clients back', async () => {

@@ -10,7 +10,7 @@ const SET_SWITCH = '/v3/{project_id}/instances/{instance_id}/auto-flow/set-kill-
 const GET_SWITCH = '/v3/{project_id}/instances/{instance_id}/auto-flow/get-kill-process-task-switch';
 const ALL = [1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009];
 
-describe('Huawei automatic kill tasks: CreateKillTask, ChangeKillTaskSwitch, GetKillProcessTaskSwitch', () => {
+describe('Huawei automatic kill tasks: CreateKillTask, ChangeKillTaskSwitch, ShowKillProcessTaskSwitch', () => {
   let emulator: RunningEmulator;
   let client: DasCoreClient;
   let api: ControlApi;
@@ -43,6 +43,12 @@ describe('Huawei automatic kill tasks: CreateKillTask, ChangeKillTaskSwitch, Get
 
     expect(await setSwitch('on')).toEqual({ httpStatusCode: 200, success: true });
     expect(await client.send({ method: 'GET', url: GET_SWITCH })).toEqual({ httpStatusCode: 200, status: 'ON' });
+    // The SDKs' name for the read, whatever its path says.
+    expect((await api.journal('?operation=ShowKillProcessTaskSwitch')).entries).toHaveLength(2);
+    // The control API's state shows the switch and the task.
+    const inState = (await api.state()).instances.find((i) => i.id === INSTANCE)!.autoKill!;
+    expect(inState).toEqual({ switch: 'on', tasks: [{ id: expect.stringMatching(/^[0-9a-f]{16}$/), criteria: { user: 'report', minSeconds: 0 }, createdAt: expect.any(String), expiresAt: expect.any(String) }] });
+    expect(Date.parse(inState.tasks[0]!.expiresAt) - Date.parse(inState.tasks[0]!.createdAt)).toBe(600_000);
     await eventually(ALL.filter((id) => id !== 1004 && id !== 1005));
     const tasks = await api.tasks(`?instanceId=${INSTANCE}`);
     expect(tasks.length).toBeGreaterThanOrEqual(1);

@@ -473,13 +473,16 @@ export function checkHuaweiAnswer(answer: AnswerShape, request: { method: string
 // ---------------------------------------------------------------------------------------------
 // Store
 
-/** Drops fields that change with the clock alone (session ages). */
+/** Fields that change with the clock alone: session and transaction ages, Redis clients' age and idle seconds. */
+const CLOCK_FIELDS: ReadonlySet<string> = new Set(['time', 'trxSeconds', 'age', 'idle']);
+
+/** Drops the fields that change with the clock alone. */
 function withoutClock(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutClock);
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(
       Object.entries(value)
-        .filter(([key]) => key !== 'time' && key !== 'trxSeconds')
+        .filter(([key]) => !CLOCK_FIELDS.has(key))
         .map(([key, v]) => [key, withoutClock(v)]),
     );
   }

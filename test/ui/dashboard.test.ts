@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DASHBOARD_CSP } from '../../src/admin/dashboard.js';
 import type { RunningEmulator } from '../../src/emulator.js';
 import { dasClient } from '../alibaba/clients.js';
-import { ALIBABA_ADMIN, alibabaKill, ControlApi, RDS } from '../admin/control.js';
+import { ALIBABA_ADMIN, alibabaKill, ControlApi, RDS, REDIS } from '../admin/control.js';
 import { ROOT } from '../readme/recipes.js';
 import { startTestEmulator } from '../support/emulator.js';
 import { defaultFixtures, writeFixtures } from '../support/fixtures.js';
@@ -21,6 +21,8 @@ const SLOW = { timeout: 90_000 };
 /** Longer than one auto-refresh (2 s), with room for a loaded machine. */
 const SEEN = { timeout: 15_000 };
 /** SQL text is the client's to choose: the page must show it as text, never run it as markup. */
+/** A Redis client name may hold any printable character but a space. */
+const HOSTILE_NAME = '<img/src=x/onerror=window.pwned=3>';
 const HOSTILE_INFO = `SELECT '<img src=x onerror="window.pwned=1">' /* </td><script>window.pwned=2</script> */`;
 
 describe('Chromium', () => {
@@ -172,6 +174,34 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)('the dashboard in Chromium', () 
       await row.getByRole('button', { name: 'Remove' }).click();
       await row.waitFor({ state: 'detached', ...SEEN });
       expect(await control.faults()).toEqual([]);
+    });
+
+    it("shows a Redis instance's clients live, a hostile client name as text, and removes a simulated client", SLOW, async () => {
+      await page.goto(`${emulator.url}/_emulator/ui`);
+      const redis = page.locator(`article[data-instance="${REDIS}"]`);
+      const client = (id: number) => redis.locator(`tr[data-client="${id}"]`);
+      await client(203).waitFor(SEEN);
+      expect(await client(203).locator('td').allTextContents()).toEqual(['203', '10.0.1.16:51200', 'queue-worker', 'default', '0', 'blpop', expect.stringMatching(/^\d+$/), expect.stringMatching(/^\d+$/), 'b', 'Remove']);
+      // Redis takes no MySQL-style sessions: the session form does not offer it.
+      expect(await page.locator('#add-session select[name="target"] option').allTextContents()).not.toContain(REDIS);
+
+      // A client names itself (CLIENT SETNAME): the page shows the name as text.
+      const added = await control.post<{ client: { id: number } }>(`/instances/${REDIS}/clients`, { addr: '10.0.9.9:7000', name: HOSTILE_NAME, cmd: 'ping' });
+      expect(added.status, added.text).toBe(201);
+      await client(added.body.client.id).waitFor(SEEN);
+      expect(await client(added.body.client.id).locator('td').nth(2).textContent()).toBe(HOSTILE_NAME);
+      expect(await page.locator('#instances img, #instances script').count()).toBe(0);
+      expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined();
+
+      await client(201).getByRole('button', { name: 'Remove' }).click();
+      await client(201).waitFor({ state: 'detached', ...SEEN });
+      expect((await control.get<{ clients: Array<{ id: number }> }>(`/instances/${REDIS}/clients`)).body.clients.map((c) => c.id)).not.toContain(201);
+
+      // A kill through Alibaba's client empties the table but for the protected clients.
+      await dasClient('openapi-v3', emulator.url).call('KillInstanceAllSession', { InstanceId: REDIS });
+      await client(202).waitFor({ state: 'detached', ...SEEN });
+      expect(await redis.locator('tr[data-client]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-client'))))).toEqual([206, 207]);
+      await control.post('/reset', { instanceId: REDIS });
     });
 
     it('resets one instance, then everything', SLOW, async () => {

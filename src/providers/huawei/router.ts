@@ -26,7 +26,7 @@ import type { KeystoneOperation, KeystoneResult } from './iam/keystone.js';
 import { keystoneListProjects } from './iam/keystone-list-projects.js';
 import { keystoneListRegions } from './iam/keystone-list-regions.js';
 import { deleteDbUser, listDbUsers, registerDbUser, showDbUser, updateDbUser } from './operations/db-users.js';
-import { changeKillTaskSwitch, createKillTask, getKillProcessTaskSwitch } from './operations/auto-kill.js';
+import { changeKillTaskSwitch, createKillTask, showKillProcessTaskSwitch } from './operations/auto-kill.js';
 import { cancelInstanceProcess } from './operations/cancel-instance-process.js';
 import { deleteAllSessions } from './operations/delete-all-sessions.js';
 import { deleteProcess } from './operations/delete-process.js';
@@ -40,7 +40,7 @@ import { showQuotas } from './operations/show-quotas.js';
 export const MAX_BODY_BYTES = 12 * 1024 * 1024;
 const PROJECT_ID = /^[0-9a-f]{32}$/;
 
-const OPERATIONS: readonly HuaweiOperation[] = [deleteProcess, cancelInstanceProcess, deleteAllSessions, createKillTask, changeKillTaskSwitch, getKillProcessTaskSwitch, listProcesses, registerDbUser, listDbUsers, showDbUser, updateDbUser, deleteDbUser, showQuotas];
+const OPERATIONS: readonly HuaweiOperation[] = [deleteProcess, cancelInstanceProcess, deleteAllSessions, createKillTask, changeKillTaskSwitch, showKillProcessTaskSwitch, listProcesses, registerDbUser, listDbUsers, showDbUser, updateDbUser, deleteDbUser, showQuotas];
 /** IAM's Keystone reads that region-built SDK clients make before their first DAS call. */
 const KEYSTONE_OPERATIONS: readonly KeystoneOperation[] = [keystoneListProjects, keystoneListRegions];
 

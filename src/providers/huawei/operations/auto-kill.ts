@@ -66,8 +66,8 @@ export const changeKillTaskSwitch: HuaweiOperation = {
 };
 
 /** The switch as the console shows it: `{"status": "ON"}` or `"OFF"`. */
-export const getKillProcessTaskSwitch: HuaweiOperation = {
-  name: 'GetKillProcessTaskSwitch',
+export const showKillProcessTaskSwitch: HuaweiOperation = {
+  name: 'ShowKillProcessTaskSwitch',
   realServer: 'none',
   method: 'GET',
   path: '/v3/{project_id}/instances/{instance_id}/auto-flow/get-kill-process-task-switch',
