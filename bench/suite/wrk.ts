@@ -25,8 +25,8 @@ function required(output: string, pattern: RegExp, what: string): RegExpExecArra
 /** Reads `wrk --latency` output with the pool script's own lines (pool-thread, pool-bad-status, pool-cpu). */
 export function parseWrkOutput(output: string): GeneratorRun {
   const [, requests, seconds] = required(output, /^\s*(\d+) requests in ([\d.]+\w+),/m, 'request count');
-  const p50 = required(output, /^\s*50%\s+(\S+)$/m, 'p50 (was --latency given?)')[1]!;
-  const p99 = required(output, /^\s*99%\s+(\S+)$/m, 'p99')[1]!;
+  const p50 = required(output, /^\s*50%\s+(\S+)\s*$/m, 'p50 (was --latency given?)')[1]!;
+  const p99 = required(output, /^\s*99%\s+(\S+)\s*$/m, 'p99')[1]!;
   const rps = Number(required(output, /^Requests\/sec:\s+([\d.]+)$/m, 'Requests/sec')[1]);
   const socket = /^\s*Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)$/m.exec(output);
   const nonOk = Number(/^\s*Non-2xx or 3xx responses: (\d+)$/m.exec(output)?.[1] ?? 0);
