@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killStartedServers, startEmulatorProcess } from './suite/processes.js';
-import { load } from './suite/throughput.js';
+import { load } from './suite/autocannon.js';
 import { prepareWorkloads } from './suite/workloads.js';
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 300);

@@ -11,6 +11,12 @@ export const ROOT = fromRoot('');
 export const CLI = fromRoot('dist/cli.js');
 /** The programmatic API as it ships (package `main`). */
 export const API = fromRoot('dist/index.js');
-/** The reference server script, compiled beside this module. */
-export const REFERENCE_SERVER = fileURLToPath(new URL('./reference-server.js', import.meta.url));
+/** The peer servers' scripts, compiled beside this module. */
+export const PEERS = {
+  'node-http': fileURLToPath(new URL('./peers/node-http.js', import.meta.url)),
+  'hono-bare': fileURLToPath(new URL('./peers/hono-bare.js', import.meta.url)),
+  naive: fileURLToPath(new URL('./peers/naive.js', import.meta.url)),
+} as const;
+/** The wrk script that replays a pool of pre-signed requests (not compiled: read from the source tree). */
+export const WRK_SCRIPT = fromRoot('bench/suite/wrk-pool.lua');
 export const RESULTS = fromRoot('bench/RESULTS.md');

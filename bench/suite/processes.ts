@@ -1,10 +1,10 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { get } from './http-client.js';
-import { CLI, REFERENCE_SERVER, ROOT } from './paths.js';
+import { CLI, PEERS, ROOT } from './paths.js';
 
-/** Both servers print one `... ready on http://host:port` line once they listen. */
-const READY = /ready on (http:\/\/\S+)/;
+/** The emulator and the Node peers print one `... ready on http://host:port` line once they listen. */
+const READY = (stdout: string): string | undefined => /ready on (http:\/\/\S+)/.exec(stdout)?.[1];
 const READY_CAP_MS = 60_000;
 
 export interface Memory {
@@ -25,7 +25,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-const live = new Set<ChildProcessWithoutNullStreams>();
+const live = new Set<ChildProcess>();
 
 /** Ends the servers this bench started and has not stopped yet (on failure or interrupt). */
 export function killStartedServers(): void {
@@ -35,38 +35,44 @@ export function killStartedServers(): void {
 
 /** The emulator CLI, with the default fixtures unless args say otherwise, logging nothing. */
 export function startEmulatorProcess(args: readonly string[], nodeFlags: readonly string[] = []): Promise<ServerProcess> {
-  return startServer([...nodeFlags, CLI, '--port', '0', '--log-level', 'silent', ...args]);
+  return startServer(process.execPath, [...nodeFlags, CLI, '--port', '0', '--log-level', 'silent', ...args]);
 }
 
+/** The reference of every section: the bare node:http peer. */
 export function startReferenceProcess(): Promise<ServerProcess> {
-  return startServer([REFERENCE_SERVER, '--port', '0']);
+  return startPeerProcess('node-http');
+}
+
+/** One of the Node peers under bench/suite/peers/, on a free port. */
+export function startPeerProcess(peer: keyof typeof PEERS, args: readonly string[] = []): Promise<ServerProcess> {
+  return startServer(process.execPath, [PEERS[peer], '--port', '0', ...args]);
 }
 
 /**
- * Spawns `node <args>` and times it to its first 200 from /_emulator/health. The health call goes
- * out the moment the ready line arrives, so no polling interval pads the figure, and both servers
- * are started and timed the very same way.
+ * Spawns `command <args>` and times it to its first 200 from /_emulator/health (every peer answers
+ * it). The health call goes out the moment `ready` finds the server's URL in its output, so no
+ * polling interval pads the figure, and every server is started and timed the very same way.
  */
-async function startServer(args: readonly string[]): Promise<ServerProcess> {
+export async function startServer(command: string, args: readonly string[], ready = READY): Promise<ServerProcess> {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: withoutEmulatorEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: ROOT, env: withoutEmulatorEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
   live.add(child);
   let stdout = '';
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within ${READY_CAP_MS} ms from node ${args.join(' ')}\n${stderr}`)), READY_CAP_MS);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line within ${READY_CAP_MS} ms from ${command} ${args.join(' ')}\n${stderr}`)), READY_CAP_MS);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      const match = READY.exec(stdout);
-      if (match) {
+      const url = ready(stdout);
+      if (url) {
         clearTimeout(timer);
-        resolve(match[1]!);
+        resolve(url);
       }
     });
     child.once('error', reject);
-    child.once('exit', (code, signal) => reject(new Error(`node ${args.join(' ')} exited (${code ?? signal}) before it was ready\n${stdout}${stderr}`)));
+    child.once('exit', (code, signal) => reject(new Error(`${command} ${args.join(' ')} exited (${code ?? signal}) before it was ready\n${stdout}${stderr}`)));
   }).catch((error: unknown) => {
     child.kill('SIGKILL');
     live.delete(child);

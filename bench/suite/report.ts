@@ -12,10 +12,17 @@ export interface Row {
   readonly verdict?: Verdict;
 }
 
+/** A free-form table shown before a section's rows (the throughput figures of every target). */
+export interface Table {
+  readonly columns: readonly string[];
+  readonly rows: ReadonlyArray<readonly string[]>;
+}
+
 export interface Section {
   readonly title: string;
   /** How the summary names the section. */
   readonly short: string;
+  readonly table?: Table;
   readonly rows: readonly Row[];
   /** Paragraphs after the table. */
   readonly notes?: readonly string[];
@@ -45,13 +52,22 @@ function missSummary(report: Report): string[] {
   return [`${checked - missed.length} of ${checked} targets met. Missed:`, ...missed.map(({ section, row }) => `- ${section}: ${row.figure}: ${row.value}${row.ratio ? ` (${row.ratio})` : ''}, target ${row.target}`)];
 }
 
+function aligned(columns: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
+  const table = [columns, ...rows];
+  const widths = columns.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  return table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+}
+
+function markdownTable(columns: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
+  return [`| ${columns.join(' | ')} |`, `|${columns.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`)];
+}
+
 export function renderText(report: Report): string {
   const out: string[] = [report.title, '='.repeat(report.title.length), ...report.preamble, ''];
   for (const section of report.sections) {
     out.push(section.title, '-'.repeat(section.title.length));
-    const table = [[...COLUMNS], ...section.rows.map(cells)];
-    const widths = COLUMNS.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-    for (const row of table) out.push(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+    if (section.table) out.push(...aligned(section.table.columns, section.table.rows), '');
+    if (section.rows.length > 0) out.push(...aligned(COLUMNS, section.rows.map(cells)));
     for (const note of section.notes ?? []) out.push('', note);
     if (section.code) out.push('', section.code);
     out.push('');
@@ -66,8 +82,9 @@ export function renderMarkdown(report: Report): string {
   const out: string[] = [`# ${report.title}`, '', ...report.preamble.map((line) => `${line}  `), ''];
   out.push('## Summary', '', ...missSummary(report), '');
   for (const section of report.sections) {
-    out.push(`## ${section.title}`, '', `| ${COLUMNS.join(' | ')} |`, `|${COLUMNS.map(() => '---').join('|')}|`);
-    for (const row of section.rows) out.push(`| ${cells(row).map(escapeCell).join(' | ')} |`);
+    out.push(`## ${section.title}`, '');
+    if (section.table) out.push(...markdownTable(section.table.columns, section.table.rows), '');
+    if (section.rows.length > 0) out.push(...markdownTable(COLUMNS, section.rows.map(cells)));
     for (const note of section.notes ?? []) out.push('', note);
     if (section.code) out.push('', '```', section.code, '```');
     out.push('');

@@ -15,7 +15,7 @@ import type { Settings } from './settings.js';
 import { ALIBABA, alibabaV3Signer, type SignedRequest } from './signers.js';
 import { median, percentile } from './stats.js';
 import { fill, templateTask, timedSync, withDb } from './task-file.js';
-import { load, type LoadSample } from './throughput.js';
+import { load, type LoadSample } from './autocannon.js';
 
 export const RETAIN_TASKS = 1000;
 const STARTUP_RUNS = 3;

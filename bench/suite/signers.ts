@@ -15,6 +15,9 @@ import * as TeaUtilModule from '@alicloud/tea-util';
 import { Request as TeaRequest } from '@alicloud/tea-typescript';
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core';
 import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js';
+import { ALIBABA, HUAWEI } from './credentials.js';
+
+export { ALIBABA, HUAWEI };
 
 /** These CommonJS packages export their class as `exports.default`; Node's ESM loader wraps that once more. */
 const unwrap = <M extends { default: unknown }>(module: { default: M }): M['default'] => (module.default as Partial<M>).default ?? (module.default as unknown as M['default']);
@@ -29,22 +32,6 @@ export interface SignedRequest {
   readonly headers: Record<string, string>;
   readonly body?: string;
 }
-
-export const ALIBABA = {
-  accessKeyId: 'testAccessKeyId',
-  accessKeySecret: 'testAccessKeySecret',
-  version: '2020-01-16',
-  instance: 'rm-emulator0001',
-  dbUser: 'dbadmin',
-  dbPassword: 'Dbadmin#2026',
-} as const;
-
-export const HUAWEI = {
-  ak: 'EMULATORTESTAK000001',
-  sk: 'emulatorTestSecretKey0001',
-  project: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
-  instance: '6a7b8c9d0e1f4a2b8c3d4e5f6a7b8c9din01',
-} as const;
 
 const ACS3 = 'ACS3-HMAC-SHA256';
 
