@@ -113,4 +113,16 @@ describe('NonceFilter', () => {
     expect(filter.mayHave(digest(5), WINDOW + 1)).toBe(true);
     expect(filter.mayHave(digest(5), 2 * WINDOW + 2)).toBe(false);
   });
+
+  it('answers "maybe" about an earlier time whose nonces it may have dropped (a clock that went back)', () => {
+    const filter = new NonceFilter(WINDOW, 0);
+    filter.add(digest(1), 10);
+    // Three windows on, both generations are dropped...
+    expect(filter.mayHave(digest(2), 3 * WINDOW)).toBe(false);
+    // ...so back at a time when digest(1) was still unexpired, the filter cannot say no.
+    expect(filter.mayHave(digest(1), 20)).toBe(true);
+    expect(filter.mayHave(digest(3), 20)).toBe(true);
+    // From its own time on it answers again.
+    expect(filter.mayHave(digest(3), 4 * WINDOW)).toBe(false);
+  });
 });

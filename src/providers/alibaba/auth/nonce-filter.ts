@@ -6,7 +6,9 @@
  * never a wrong answer.
  *
  * Two generations, each filled for one window: a nonce added at t is in the current or the previous
- * one until t + window, when it has expired anyway.
+ * one until t + window, when it has expired anyway. A clock that goes back (a test's clock, or a
+ * request timed just before a rotation) may ask about a time whose nonces were dropped: until those
+ * would have expired, the answer is "maybe".
  */
 const BITS = 1 << 23; // 1 MB per generation
 const HASHES = 5;
@@ -15,6 +17,8 @@ export class NonceFilter {
   private current = new Uint8Array(BITS / 8);
   private previous = new Uint8Array(BITS / 8);
   private generationStart: number;
+  /** A question about an earlier time may concern a dropped nonce that had not expired then. */
+  private unknownBefore = -Infinity;
 
   constructor(
     private readonly windowMs: number,
@@ -36,6 +40,7 @@ export class NonceFilter {
   /** False only when the digest was not added within the last window. */
   mayHave(digest: Uint8Array, now: number): boolean {
     this.rotate(now);
+    if (now < this.unknownBefore) return true;
     return this.has(this.current, digest) || this.has(this.previous, digest);
   }
 
@@ -50,8 +55,17 @@ export class NonceFilter {
 
   private rotate(now: number): void {
     if (now - this.generationStart < this.windowMs) return;
-    // More than two windows on: nothing in either generation can be unexpired.
-    this.previous = now - this.generationStart < 2 * this.windowMs ? this.current : new Uint8Array(BITS / 8);
+    // Every call rotates first, so the current generation's nonces were added within one window
+    // of its start, and the previous one's before that start.
+    if (now - this.generationStart < 2 * this.windowMs) {
+      // The previous generation goes: its nonces expired by the current one's start + one window.
+      this.unknownBefore = Math.max(this.unknownBefore, this.generationStart + this.windowMs);
+      this.previous = this.current;
+    } else {
+      // Two windows on: both go; their nonces expired by the current one's start + two windows.
+      this.unknownBefore = Math.max(this.unknownBefore, this.generationStart + 2 * this.windowMs);
+      this.previous = new Uint8Array(BITS / 8);
+    }
     this.current = new Uint8Array(BITS / 8);
     this.generationStart = now;
   }
