@@ -12,6 +12,7 @@ import { startEmulator, type Emulator } from '../src/index.js';
 import { MAX_PROCESSES } from '../src/providers/huawei/operations/cancel-instance-process.js';
 import { huaweiClient, type DasCoreClient } from '../test/huawei/client.js';
 import { startPgCluster, type PgCluster } from './pg-cluster.js';
+import { alternatingRuns, runKillBench } from './suite/kill-runs.js';
 import { median } from './suite/stats.js';
 
 const positiveInt = (name: string, fallback: number): number => {
@@ -138,26 +139,17 @@ async function main(): Promise<void> {
   await killWithCall(client, await openVictims(SESSIONS));
   await killWithLoop(loopConnection, await openVictims(SESSIONS));
 
-  const callRates: number[] = [], loopRates: number[] = [], ratios: number[] = [];
-  for (let run = 1; run <= RUNS; run++) {
-    // Alternating which goes first cancels whatever the first kill of a run leaves behind.
-    const callFirst = run % 2 === 1;
-    const byCall = async () => killWithCall(client, await openVictims(SESSIONS));
-    const byLoop = async () => killWithLoop(loopConnection, await openVictims(SESSIONS));
-    let t: number, loop: LoopTiming;
-    if (callFirst) [t, loop] = [await byCall(), await byLoop()];
-    else [loop, t] = [await byLoop(), await byCall()];
-    const l = loop.ms;
-    callRates.push(perSecond(t));
-    loopRates.push(perSecond(l));
-    ratios.push(l / t);
-    console.log(
-      `run ${run} (${callFirst ? 'emulator' : 'loop'} first): emulator ${fixed(t)} ms = ${fixed(perSecond(t), 0)} sessions/s; ` +
-        `pg_terminate_backend loop ${fixed(l)} ms = ${fixed(perSecond(l), 0)} sessions/s (last call returned at ${fixed(loop.signalledMs)} ms); ratio ${fixed(l / t, 2)}x`,
-    );
-  }
-  // Each run's two figures share that run's conditions, so the ratio is taken per run.
-  const ratio = median(ratios);
+  const { callRates, loopRates, ratio } = await alternatingRuns({
+    runs: RUNS,
+    sessions: SESSIONS,
+    byCall: async () => killWithCall(client, await openVictims(SESSIONS)),
+    byLoop: async () => killWithLoop(loopConnection, await openVictims(SESSIONS)),
+    report: ({ run, callFirst, callMs: t, loop }) =>
+      console.log(
+        `run ${run} (${callFirst ? 'emulator' : 'loop'} first): emulator ${fixed(t)} ms = ${fixed(perSecond(t), 0)} sessions/s; ` +
+          `pg_terminate_backend loop ${fixed(loop.ms)} ms = ${fixed(perSecond(loop.ms), 0)} sessions/s (last call returned at ${fixed(loop.signalledMs)} ms); ratio ${fixed(loop.ms / t, 2)}x`,
+      ),
+  });
   console.log(`\nmedians over ${RUNS} runs`);
   console.log(`  CancelInstanceProcess      ${fixed(median(callRates), 0)} sessions/s`);
   console.log(`  pg_terminate_backend loop  ${fixed(median(loopRates), 0)} sessions/s`);
@@ -165,16 +157,4 @@ async function main(): Promise<void> {
   await loopConnection.end();
 }
 
-process.once('SIGINT', () => {
-  console.error('\ninterrupted: cleaning up');
-  void cleanup().finally(() => process.exit(130));
-});
-
-try {
-  await main();
-} catch (error) {
-  console.error(error);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await runKillBench(main, cleanup);

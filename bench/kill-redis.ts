@@ -15,6 +15,7 @@ import { parseClientList } from '../src/backends/redis-client-list.js';
 import { DEFAULT_FIXTURES } from '../src/config.js';
 import { startEmulator, type Emulator } from '../src/index.js';
 import { dasClient } from '../test/alibaba/clients.js';
+import { alternatingRuns, runKillBench } from './suite/kill-runs.js';
 import { median } from './suite/stats.js';
 
 const positiveInt = (name: string, fallback: number): number => {
@@ -114,20 +115,14 @@ async function main(): Promise<void> {
   await killWithCall(call, await openVictims(SESSIONS));
   await killWithLoop(loopConnection, await openVictims(SESSIONS));
 
-  const callRates: number[] = [], loopRates: number[] = [], ratios: number[] = [];
-  for (let run = 1; run <= RUNS; run++) {
-    const callFirst = run % 2 === 1;
-    const byCall = async () => killWithCall(call, await openVictims(SESSIONS));
-    const byLoop = async () => killWithLoop(loopConnection, await openVictims(SESSIONS));
-    let t: number, l: number;
-    if (callFirst) [t, l] = [await byCall(), await byLoop()];
-    else [l, t] = [await byLoop(), await byCall()];
-    callRates.push(perSecond(t));
-    loopRates.push(perSecond(l));
-    ratios.push(l / t);
-    console.log(`run ${run} (${callFirst ? 'emulator' : 'CLIENT KILL loop'} first): emulator ${fixed(t)} ms = ${fixed(perSecond(t), 0)} clients/s; CLIENT KILL loop ${fixed(l)} ms = ${fixed(perSecond(l), 0)} clients/s; ratio ${fixed(l / t, 2)}x`);
-  }
-  const ratio = median(ratios);
+  const { callRates, loopRates, ratio } = await alternatingRuns({
+    runs: RUNS,
+    sessions: SESSIONS,
+    byCall: async () => killWithCall(call, await openVictims(SESSIONS)),
+    byLoop: async () => ({ ms: await killWithLoop(loopConnection, await openVictims(SESSIONS)) }),
+    report: ({ run, callFirst, callMs: t, loop: { ms: l } }) =>
+      console.log(`run ${run} (${callFirst ? 'emulator' : 'CLIENT KILL loop'} first): emulator ${fixed(t)} ms = ${fixed(perSecond(t), 0)} clients/s; CLIENT KILL loop ${fixed(l)} ms = ${fixed(perSecond(l), 0)} clients/s; ratio ${fixed(l / t, 2)}x`),
+  });
   console.log(`\nmedians over ${RUNS} runs`);
   console.log(`  KillInstanceAllSession  ${fixed(median(callRates), 0)} clients/s`);
   console.log(`  plain CLIENT KILL loop  ${fixed(median(loopRates), 0)} clients/s`);
@@ -135,11 +130,4 @@ async function main(): Promise<void> {
   loopConnection.destroy();
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(error);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await runKillBench(main, cleanup);

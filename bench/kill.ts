@@ -10,6 +10,7 @@ import { createConnection, type Connection, type RowDataPacket } from 'mysql2/pr
 import { parseMysqlUrl } from '../src/backends/mysql-url.js';
 import { startEmulator, type Emulator } from '../src/index.js';
 import { dasClient, type DasClient } from '../test/alibaba/clients.js';
+import { runKillBench } from './suite/kill-runs.js';
 import { median } from './suite/stats.js';
 
 const positiveInt = (name: string, fallback: number): number => {
@@ -186,16 +187,4 @@ async function main(): Promise<void> {
   await loopConnection.end();
 }
 
-process.once('SIGINT', () => {
-  console.error('\ninterrupted: cleaning up');
-  void cleanup().finally(() => process.exit(130));
-});
-
-try {
-  await main();
-} catch (error) {
-  console.error(error);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await runKillBench(main, cleanup);
