@@ -12,16 +12,9 @@ import { startEmulator, type Emulator } from '../src/index.js';
 import { MAX_PROCESSES } from '../src/providers/huawei/operations/cancel-instance-process.js';
 import { huaweiClient, type DasCoreClient } from '../test/huawei/client.js';
 import { startPgCluster, type PgCluster } from './pg-cluster.js';
-import { alternatingRuns, runKillBench } from './suite/kill-runs.js';
+import { alternatingRuns, RUNS, runKillBench, SESSIONS } from './suite/kill-runs.js';
 import { median } from './suite/stats.js';
 
-const positiveInt = (name: string, fallback: number): number => {
-  const value = Number(process.env[name] || fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-};
-const SESSIONS = positiveInt('BENCH_SESSIONS', 1000);
-const RUNS = positiveInt('BENCH_RUNS', 3);
 const TARGET_RATIO = 0.8;
 /** The default fixtures' RDS for PostgreSQL instance, which --postgres-url binds. */
 const HUAWEI_PG_INSTANCE = '8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3ein03';

@@ -15,16 +15,9 @@ import { parseClientList } from '../src/backends/redis-client-list.js';
 import { DEFAULT_FIXTURES } from '../src/config.js';
 import { startEmulator, type Emulator } from '../src/index.js';
 import { dasClient } from '../test/alibaba/clients.js';
-import { alternatingRuns, runKillBench } from './suite/kill-runs.js';
+import { alternatingRuns, RUNS, runKillBench, SESSIONS } from './suite/kill-runs.js';
 import { median } from './suite/stats.js';
 
-const positiveInt = (name: string, fallback: number): number => {
-  const value = Number(process.env[name] || fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-};
-const SESSIONS = positiveInt('BENCH_SESSIONS', 1000);
-const RUNS = positiveInt('BENCH_RUNS', 3);
 const REDIS_URL = process.env.DAS_EMULATOR_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const INSTANCE = 'r-emulator0001';
 const TARGET_RATIO = 0.8;

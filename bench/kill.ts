@@ -10,16 +10,9 @@ import { createConnection, type Connection, type RowDataPacket } from 'mysql2/pr
 import { parseMysqlUrl } from '../src/backends/mysql-url.js';
 import { startEmulator, type Emulator } from '../src/index.js';
 import { dasClient, type DasClient } from '../test/alibaba/clients.js';
-import { runKillBench } from './suite/kill-runs.js';
+import { positiveInt, RUNS, runKillBench, SESSIONS } from './suite/kill-runs.js';
 import { median } from './suite/stats.js';
 
-const positiveInt = (name: string, fallback: number): number => {
-  const value = Number(process.env[name] || fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-};
-const SESSIONS = positiveInt('BENCH_SESSIONS', 1000);
-const RUNS = positiveInt('BENCH_RUNS', 3);
 // The client polls from this process, so each poll also takes event-loop time from the kill it waits for.
 const POLL_MS = positiveInt('BENCH_POLL_MS', 2);
 const MYSQL_URL = process.env.DAS_EMULATOR_TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306';

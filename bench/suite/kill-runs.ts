@@ -5,6 +5,15 @@
  */
 import { median } from './stats.js';
 
+export const positiveInt = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] || fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  return value;
+};
+/** Victims per side and run (BENCH_SESSIONS), and runs (BENCH_RUNS). */
+export const SESSIONS = positiveInt('BENCH_SESSIONS', 1000);
+export const RUNS = positiveInt('BENCH_RUNS', 3);
+
 export interface AlternatingRuns {
   readonly callRates: readonly number[];
   readonly loopRates: readonly number[];
