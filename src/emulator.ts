@@ -43,7 +43,7 @@ import { huaweiGatewayRejection, HUAWEI_OPERATIONS, huaweiNotFound, huaweiOperat
 import { DbUserStore } from './store/db-users.js';
 import { countSeededRun, useRuntimeBusyTimeout } from './store/database.js';
 import { StoreGuard } from './store/guard.js';
-import { startCheckpointer } from './store/checkpointer.js';
+import { startCheckpointer, type Checkpointer } from './store/checkpointer.js';
 import { UsedNonceStore } from './store/nonces.js';
 import { SessionListingStore } from './store/session-listings.js';
 import { SessionStore } from './store/sessions.js';
@@ -90,6 +90,12 @@ export interface RunningEmulator {
 
 /** How often the WAL is checkpointed into the data file, off the event loop. */
 const CHECKPOINT_INTERVAL_MS = 200;
+/**
+ * The checkpoint thread starts this long after listening: its own start-up (a second V8 isolate)
+ * would otherwise compete with the first requests on a small machine (spawn to first 200 measured
+ * 20-40 ms later with it). Until then SQLite checkpoints by itself, as it does by default.
+ */
+const CHECKPOINTER_DELAY_MS = 1_000;
 
 /** How often automatic kill tasks match sessions: new matching sessions live at most this long. */
 const AUTO_KILL_INTERVAL_MS = 250;
@@ -244,8 +250,11 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
     throw listenError(error, config);
   });
   const port = (server.address() as AddressInfo).port;
-  // Started once listening: a start that fails has no worker to stop.
-  const checkpointer = startCheckpointer(db, config.data, { intervalMs: CHECKPOINT_INTERVAL_MS, onError: (reason) => log.debug('WAL checkpoint skipped', { reason }) });
+  // Started once listening (a start that fails has no worker to stop), and once the first requests had the cores.
+  let checkpointer: Checkpointer | undefined;
+  const checkpointerTimer = setTimeout(() => {
+    checkpointer = startCheckpointer(db, config.data, { intervalMs: CHECKPOINT_INTERVAL_MS, onError: (reason) => log.debug('WAL checkpoint skipped', { reason }) });
+  }, CHECKPOINTER_DELAY_MS).unref();
   log.info(inUse.message, inUse.fields);
 
   let stopping: Promise<void> | undefined;
@@ -268,7 +277,8 @@ async function compose(config: EmulatorConfig, hooks: EmulatorHooks, loaded: Fix
         const finished = engine.finishRunningTasks();
         if (finished > 0) log.info('finished running tasks on shutdown', { tasks: finished });
         nonces.close();
-        await checkpointer.stop();
+        clearTimeout(checkpointerTimer);
+        await checkpointer?.stop();
       } finally {
         // What waits for the turn's shared commit is committed, and the data file and its lock are
         // released, whatever went wrong before.
