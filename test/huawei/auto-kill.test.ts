@@ -3,11 +3,8 @@ import type { RunningEmulator } from '../../src/emulator.js';
 import { matches } from '../../src/engine/auto-kill.js';
 import { ControlApi } from '../admin/control.js';
 import { startTestEmulator } from '../support/emulator.js';
-import { huaweiClient, huaweiError, INSTANCE, type DasCoreClient } from './client.js';
+import { ADD_KILL_TASK, GET_KILL_TASK_SWITCH, huaweiClient, huaweiError, INSTANCE, SET_KILL_TASK_SWITCH, type DasCoreClient } from './client.js';
 
-const ADD_TASK = '/v3/{project_id}/instances/{instance_id}/auto-flow/add-kill-process-task';
-const SET_SWITCH = '/v3/{project_id}/instances/{instance_id}/auto-flow/set-kill-process-task-switch';
-const GET_SWITCH = '/v3/{project_id}/instances/{instance_id}/auto-flow/get-kill-process-task-switch';
 const ALL = [1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009];
 
 describe('Huawei automatic kill tasks: CreateKillTask, ChangeKillTaskSwitch, ShowKillProcessTaskSwitch', () => {
@@ -21,8 +18,8 @@ describe('Huawei automatic kill tasks: CreateKillTask, ChangeKillTaskSwitch, Sho
   });
   afterEach(() => emulator.stop());
 
-  const addTask = (data: unknown) => client.send({ method: 'PUT', url: ADD_TASK, data });
-  const setSwitch = (status: string) => client.send({ method: 'POST', url: SET_SWITCH, data: { status } });
+  const addTask = (data: unknown) => client.send({ method: 'PUT', url: ADD_KILL_TASK, data });
+  const setSwitch = (status: string) => client.send({ method: 'POST', url: SET_KILL_TASK_SWITCH, data: { status } });
   /** Polls the control API until the instance's sessions are `expected` (at most 5 s). */
   const eventually = async (expected: number[]) => {
     const deadline = Date.now() + 5_000;
@@ -35,14 +32,14 @@ describe('Huawei automatic kill tasks: CreateKillTask, ChangeKillTaskSwitch, Sho
   };
 
   it('while the switch is on, matching sessions die as they appear; each sweep is a task; off stops it', async () => {
-    expect(await client.send({ method: 'GET', url: GET_SWITCH })).toEqual({ httpStatusCode: 200, status: 'OFF' });
+    expect(await client.send({ method: 'GET', url: GET_KILL_TASK_SWITCH })).toEqual({ httpStatusCode: 200, status: 'OFF' });
     expect(await addTask({ time: 0, task_duration: 600, task_type: 'auto', user: 'report' })).toEqual({ httpStatusCode: 200, success: true });
     // A task alone kills nothing: the switch is off.
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(await api.sessionIds(INSTANCE)).toEqual(ALL);
 
     expect(await setSwitch('on')).toEqual({ httpStatusCode: 200, success: true });
-    expect(await client.send({ method: 'GET', url: GET_SWITCH })).toEqual({ httpStatusCode: 200, status: 'ON' });
+    expect(await client.send({ method: 'GET', url: GET_KILL_TASK_SWITCH })).toEqual({ httpStatusCode: 200, status: 'ON' });
     // The SDKs' name for the read, whatever its path says.
     expect((await api.journal('?operation=ShowKillProcessTaskSwitch')).entries).toHaveLength(2);
     // The control API's state shows the switch and the task.
@@ -83,7 +80,7 @@ describe('Huawei automatic kill tasks: CreateKillTask, ChangeKillTaskSwitch, Sho
 
     await addTask({ time: 0, task_duration: 600, task_type: 'auto', user: 'app' });
     expect((await api.post('/reset', { instanceId: INSTANCE })).status).toBe(200);
-    expect(await client.send({ method: 'GET', url: GET_SWITCH })).toEqual({ httpStatusCode: 200, status: 'OFF' });
+    expect(await client.send({ method: 'GET', url: GET_KILL_TASK_SWITCH })).toEqual({ httpStatusCode: 200, status: 'OFF' });
     await setSwitch('on');
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(await api.sessionIds(INSTANCE)).toEqual(ALL);

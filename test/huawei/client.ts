@@ -79,6 +79,11 @@ export const PROCESS = '/v3/{project_id}/instances/{instance_id}/process';
 export const DB_USERS = '/v3/{project_id}/instances/{instance_id}/db-users';
 export const DB_USER = '/v3/{project_id}/instances/{instance_id}/db-users/{db_user_id}';
 export const QUOTAS = '/v3/{project_id}/quotas';
+export const KILL_PROCESS = '/v3/{project_id}/instances/{instance_id}/kill-process';
+export const KILL_ALL = '/v3/{project_id}/instances/{instance_id}/auto-flow/kill-all-session';
+export const ADD_KILL_TASK = '/v3/{project_id}/instances/{instance_id}/auto-flow/add-kill-process-task';
+export const SET_KILL_TASK_SWITCH = '/v3/{project_id}/instances/{instance_id}/auto-flow/set-kill-process-task-switch';
+export const GET_KILL_TASK_SWITCH = '/v3/{project_id}/instances/{instance_id}/auto-flow/get-kill-process-task-switch';
 
 export async function registerDbUser(client: DasCoreClient, username: string, password: string): Promise<string> {
   const res = await client.send({ method: 'POST', url: DB_USERS, data: { db_username: username, db_user_password: password, datastore_type: 'MySQL' } });

@@ -2,10 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator.js';
 import { ControlApi } from '../admin/control.js';
 import { startTestEmulator } from '../support/emulator.js';
-import { DENIED, huaweiClient, huaweiError, INSTANCE, registerDbUser, type DasCoreClient } from './client.js';
+import { DENIED, huaweiClient, huaweiError, INSTANCE, KILL_ALL, KILL_PROCESS, registerDbUser, type DasCoreClient } from './client.js';
 
-const KILL_PROCESS = '/v3/{project_id}/instances/{instance_id}/kill-process';
-const KILL_ALL = '/v3/{project_id}/instances/{instance_id}/auto-flow/kill-all-session';
 const ALL = [1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009];
 
 describe('Huawei CancelInstanceProcess and DeleteAllSessions through the SDK core', () => {

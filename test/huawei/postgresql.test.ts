@@ -4,11 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator.js';
 import { ControlApi, HUAWEI_PG_INSTANCE } from '../admin/control.js';
 import { startTestEmulator } from '../support/emulator.js';
-import { huaweiClient, huaweiError, INSTANCE, PROCESS, PROCESSES, DB_USERS, type DasCoreClient } from './client.js';
+import { DB_USERS, huaweiClient, huaweiError, INSTANCE, KILL_ALL, KILL_PROCESS, PROCESS, PROCESSES, type DasCoreClient } from './client.js';
 
 const PG_INSTANCE = HUAWEI_PG_INSTANCE;
-const KILL_PROCESS = '/v3/{project_id}/instances/{instance_id}/kill-process';
-const KILL_ALL = '/v3/{project_id}/instances/{instance_id}/auto-flow/kill-all-session';
 const ALL = [21001, 21002, 21003, 21004, 21005, 21006, 21007, 21008];
 const onPg = { instance_id: PG_INSTANCE };
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator.js';
 import { ControlApi, HUAWEI_PG_INSTANCE } from '../admin/control.js';
-import { DB_USERS, huaweiClient, huaweiError, PROCESS, PROCESSES, type DasCoreClient } from '../huawei/client.js';
+import { DB_USERS, huaweiClient, huaweiError, KILL_ALL, KILL_PROCESS, PROCESS, PROCESSES, type DasCoreClient } from '../huawei/client.js';
 import { startTestEmulator } from '../support/emulator.js';
 import { defaultFixtures, writeFixtures } from '../support/fixtures.js';
 import { PgScope, REQUIRE_POSTGRES, server, TEST_POSTGRES_URL, unavailableReason, type DbRole, type Victim } from './server.js';
@@ -14,8 +14,6 @@ import { PgScope, REQUIRE_POSTGRES, server, TEST_POSTGRES_URL, unavailableReason
 const reason = await unavailableReason();
 if (reason && !REQUIRE_POSTGRES) console.warn(`[das-emulator tests] SKIPPING real PostgreSQL tests: ${reason}`);
 
-const KILL_PROCESS = '/v3/{project_id}/instances/{instance_id}/kill-process';
-const KILL_ALL = '/v3/{project_id}/instances/{instance_id}/auto-flow/kill-all-session';
 
 describe('the test PostgreSQL server', () => {
   it.runIf(REQUIRE_POSTGRES)('answers, as REQUIRE_POSTGRES=1 demands', () => {
