@@ -33,7 +33,7 @@ describe('the npm package', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('ships the build, the fixtures with their JSON Schema, the dashboard, README, CHANGELOG and LICENSE, and no sources or tests', () => {
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'fixtures/default.json', 'fixtures/schema.json']));
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/cli.js', 'dist/cli-bundle.cjs', 'dist/cli-bundle.v8cache', 'dist/index.js', 'dist/index.d.ts', 'fixtures/default.json', 'fixtures/schema.json']));
     expect(files).toEqual(expect.arrayContaining(DASHBOARD_FILES.map((f) => `ui/${f}`)));
     expect(files.filter((f) => /^(src|test|bench)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
   });
