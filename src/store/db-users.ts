@@ -68,6 +68,12 @@ interface ListParams {
 
 /** The sealed password of each record handed out, out of reach of JSON.stringify, spreading and inspection. */
 const sealedOf = new WeakMap<DbUserRecord, string>();
+/**
+ * Passwords already decrypted, by record: every Huawei kill decrypts its account's. In this process's
+ * memory only, like the key itself; a record is dropped on every write (see `records`), and its
+ * password with it.
+ */
+const openedOf = new WeakMap<DbUserRecord, string>();
 
 const fromRow = (r: Row): DbUserRecord => {
   const record: DbUserRecord = Object.freeze({
@@ -209,7 +215,9 @@ export class DbUserStore {
   password(record: DbUserRecord): string {
     const sealed = sealedOf.get(record);
     if (sealed === undefined) throw new Error(`db user ${record.id} was not read from a DbUserStore (copies do not carry the password)`);
-    return this.box.open(sealed);
+    let password = openedOf.get(record);
+    if (password === undefined) openedOf.set(record, (password = this.box.open(sealed)));
+    return password;
   }
 
   /** How many instances of a project have at least one registered account. */
