@@ -8,6 +8,14 @@ import { createHash, randomFillSync, randomUUID } from 'node:crypto';
 export interface IdSource {
   /** `bytes` random bytes as lower-case hex. */
   hex(bytes: number): string;
+  /**
+   * `bytes` bytes (at least 8) as lower-case hex, the first six the current time in milliseconds
+   * and the rest random, as in a UUIDv7: for ids the data file indexes (tasks, listings). A random
+   * id lands on a random page of its index, and every such page is a 4 KB write at the next commit;
+   * ids made in order append to the index's last pages (a stored task cost half the time, measured).
+   * With a seed, every byte comes from the seed: the same ids every run matter more than their order.
+   */
+  ordered(bytes: number): string;
   /** An RFC 4122 version-4 UUID. */
   uuid(): string;
   /** A number in [0, 1). */
@@ -35,8 +43,16 @@ function randomHex(bytes: number): string {
   return hex;
 }
 
+const TIME_BYTES = 6;
+
+function orderedHex(bytes: number): string {
+  if (bytes < TIME_BYTES + 2) throw new RangeError(`an ordered id needs at least ${TIME_BYTES + 2} bytes, not ${bytes}`);
+  return Date.now().toString(16).padStart(TIME_BYTES * 2, '0').slice(-TIME_BYTES * 2) + randomHex(bytes - TIME_BYTES);
+}
+
 export const randomIds: IdSource = {
   hex: randomHex,
+  ordered: orderedHex,
   uuid: () => randomUUID(),
   fraction: () => Math.random(),
   fork: () => randomIds,
@@ -54,6 +70,7 @@ export function seededIds(seed: string): IdSource {
   };
   return {
     hex: (bytes) => take(bytes).toString('hex'),
+    ordered: (bytes) => take(bytes).toString('hex'),
     uuid: () => {
       const b = Buffer.from(take(16));
       b[6] = (b[6]! & 0x0f) | 0x40;

@@ -137,7 +137,7 @@ export class KillEngine {
       failure = error.message;
       this.options.log.warn('session listing failed', { instance: node.instanceId, node: node.nodeId || undefined, reason: failure });
     }
-    const listing = { id: this.ids.hex(16), owner: instance.owner, instanceId: node.instanceId, nodeId: node.nodeId, createdAt: this.options.now(), sessions, failure };
+    const listing = { id: this.ids.ordered(16), owner: instance.owner, instanceId: node.instanceId, nodeId: node.nodeId, createdAt: this.options.now(), sessions, failure };
     this.options.listings.insert(listing);
     return listing;
   }
@@ -376,7 +376,7 @@ export class KillEngine {
   private newTask(instance: InstanceInfo, node: NodeRef, request: KillRequest, kill: NodeKill | null): StoredTask {
     const now = this.options.now();
     const base = {
-      id: this.ids.hex(16),
+      id: this.ids.ordered(16),
       provider: request.provider,
       owner: instance.owner,
       instanceId: instance.id,

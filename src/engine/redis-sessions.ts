@@ -118,7 +118,7 @@ export class RedisSessions {
     const now = this.options.now();
     const finalState = finalStateOf(results);
     const task: StoredTask = {
-      id: ids.hex(16),
+      id: ids.ordered(16),
       provider: instance.provider,
       owner: instance.owner,
       instanceId: instance.id,

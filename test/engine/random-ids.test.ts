@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomIds } from '../../src/ids.js';
+import { randomIds, seededIds } from '../../src/ids.js';
 
 describe('randomIds: ids drawn from a pooled CSPRNG', () => {
   it('answers hex of the asked length, across pool refills, without repeating', () => {
@@ -22,5 +22,31 @@ describe('randomIds: ids drawn from a pooled CSPRNG', () => {
       expect(n).toBeGreaterThan(3500);
       expect(n).toBeLessThan(4500);
     }
+  });
+});
+
+describe('ordered ids: time first, then random, as in a UUIDv7', () => {
+  it('start with the time in milliseconds, so that later ids sort after earlier ones', async () => {
+    const before = Date.now();
+    const first = randomIds.ordered(16);
+    expect(first).toMatch(/^[0-9a-f]{32}$/);
+    const stamp = parseInt(first.slice(0, 12), 16);
+    expect(stamp).toBeGreaterThanOrEqual(before);
+    expect(stamp).toBeLessThanOrEqual(Date.now());
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(randomIds.ordered(16) > first).toBe(true);
+  });
+
+  it('keep 80 random bits after the time: ids of the same millisecond differ', () => {
+    const ids = Array.from({ length: 1000 }, () => randomIds.ordered(16));
+    expect(new Set(ids).size).toBe(1000);
+    expect(new Set(ids.map((id) => id.slice(12))).size).toBe(1000);
+    expect(() => randomIds.ordered(7)).toThrow(RangeError);
+  });
+
+  it('come from the seed alone under --seed: the same sequence every run', () => {
+    const a = seededIds('s').fork('tasks');
+    const b = seededIds('s').fork('tasks');
+    expect([a.ordered(16), a.ordered(16)]).toEqual([b.ordered(16), b.ordered(16)]);
   });
 });

@@ -14,6 +14,7 @@ export function scriptedIds(): { source: IdSource; queue(purpose: string, id: st
     };
     return {
       hex: (bytes) => take((id) => new RegExp(`^[0-9a-f]{${bytes * 2}}$`).test(id), () => randomIds.hex(bytes)),
+      ordered: (bytes) => take((id) => new RegExp(`^[0-9a-f]{${bytes * 2}}$`).test(id), () => randomIds.ordered(bytes)),
       uuid: () => take((id) => /^[0-9a-f-]{36}$/.test(id), randomIds.uuid),
       fraction: randomIds.fraction,
       fork: (child) => forPurpose(child),
