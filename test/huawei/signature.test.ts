@@ -145,6 +145,15 @@ describe('SDK-HMAC-SHA256 canonical forms', () => {
     expect(lines({ path: "/x%20y/a*b/%E4%B8%AD/a%2Fb/(c)!'" })[1]).toBe('/x%20y/a%2Ab/%E4%B8%AD/a%2Fb/%28c%29%21%27/');
   });
 
+  it('answers the same canonical URI for a path signed again, long paths and many paths included', () => {
+    const long = `/${'a%20'.repeat(200)}`;
+    for (let round = 0; round < 2; round++) {
+      expect(lines({ path: '/x%20y/' })[1]).toBe('/x%20y/');
+      expect(lines({ path: long })[1]).toBe(`/${'a%20'.repeat(200)}/`);
+      for (let i = 0; i < 600; i++) expect(lines({ path: `/p/${i}` })[1]).toBe(`/p/${i}/`);
+    }
+  });
+
   it('keeps a segment with a bad escape as raw text', () => {
     expect(lines({ path: '/a%zz/b' })[1]).toBe('/a%25zz/b/');
   });
@@ -198,6 +207,14 @@ describe('parseSdkDate', () => {
   it('accepts the basic UTC form', () => {
     expect(parseSdkDate('20260302T093000Z')).toBe(Date.UTC(2026, 2, 2, 9, 30, 0));
     expect(parseSdkDate('20240229T235959Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59));
+  });
+
+  it('answers each value for itself when values alternate (the last one parsed is remembered)', () => {
+    for (let round = 0; round < 3; round++) {
+      expect(parseSdkDate('20260302T093000Z')).toBe(Date.UTC(2026, 2, 2, 9, 30, 0));
+      expect(parseSdkDate('20261341T000000Z')).toBeNaN();
+      expect(parseSdkDate('20260302T093001Z')).toBe(Date.UTC(2026, 2, 2, 9, 30, 1));
+    }
   });
 
   it.each(['2026-03-02T09:30:00Z', '20261341T000000Z', '20250229T000000Z', '20260302T240000Z', '20260302T093060Z', '20260302T093000', '20260302t093000z', ''])(

@@ -1,3 +1,4 @@
+import type { RequestHeaders } from '../../http/headers.js';
 import type { Param } from '../percent-encode.js';
 
 /** An RPC request as the Alibaba gateway sees it: decoded parameters, headers and the raw body. */
@@ -41,7 +42,7 @@ export class TooManyParametersError extends Error {
   override readonly name = 'TooManyParametersError';
 }
 
-export function parseAlibabaRequest(input: { method: string; url: URL; headers: Headers; body: Uint8Array; maxParameters?: number }): AlibabaRequest {
+export function parseAlibabaRequest(input: { method: string; url: URL; headers: RequestHeaders; body: Uint8Array; maxParameters?: number }): AlibabaRequest {
   const query = [...input.url.searchParams] as Param[];
   const contentType = input.headers.get('content-type') ?? '';
   const isForm = contentType.split(';')[0]!.trim().toLowerCase() === FORM && input.body.length > 0;

@@ -8,6 +8,7 @@ import { EngineError } from '../../engine/errors.js';
 import { abortedResponse, BodyTooLargeError, readBody, RequestAbortedError } from '../../http/body.js';
 import { describeIssues } from '../../fixtures/load.js';
 import type { AppEnv, RequestAudit } from '../../http/context.js';
+import { requestHeaders } from '../../http/headers.js';
 import { boundedExplanation, redactParams } from '../../redact.js';
 import type { Logger } from '../../log.js';
 import { logStoreFailure } from '../../store/log-failure.js';
@@ -128,7 +129,7 @@ export function alibabaRouter(options: AlibabaRouterOptions): Hono<AppEnv> {
       if (c.req.method !== 'GET' && c.req.method !== 'POST') throw alibabaErrors.actionNotFound(`${c.req.method} /`);
       // 2. Decode query and form body into parameters; never reuse the raw text. A body over the
       //    limit, or more parameters than a request carries, is refused before anything is decoded or signed.
-      const request = parseAlibabaRequest({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: await readBody(c, MAX_BODY_BYTES), maxParameters: MAX_PARAMETERS });
+      const request = parseAlibabaRequest({ method: c.req.method, url: new URL(c.req.url), headers: requestHeaders(c), body: await readBody(c, MAX_BODY_BYTES), maxParameters: MAX_PARAMETERS });
       audit.operation = request.action;
       audit.instanceId = request.param('InstanceId');
       audit.params = redactParams(Object.fromEntries([...request.query, ...request.form].map(([name]) => [name, request.param(name)]))) as Record<string, unknown>;

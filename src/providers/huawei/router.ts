@@ -9,6 +9,7 @@ import type { FaultRegistry } from '../../faults.js';
 import type { AutoKiller } from '../../engine/auto-kill.js';
 import type { KillEngine } from '../../engine/kill-engine.js';
 import type { AppEnv, RequestAudit } from '../../http/context.js';
+import { requestHeaders } from '../../http/headers.js';
 import { boundedExplanation, redactParams } from '../../redact.js';
 import { headerSafe, jsonResponse } from '../../http/json.js';
 import type { Logger } from '../../log.js';
@@ -172,7 +173,8 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
       if (fault.latencyMs > 0) await sleep(fault.latencyMs);
       if (fault.answer) throw injectedHuaweiError(fault.answer, fault.ruleId);
     };
-    const language = c.req.header('x-language');
+    const headers = requestHeaders(c);
+    const language = headers.get('x-language') ?? undefined;
     const auth = c.get('replay') ? 'off' : options.auth;
     try {
       // 1. The gateway refuses oversized bodies before anything else: a declared length at once,
@@ -184,7 +186,7 @@ export function huaweiRouter(options: HuaweiRouterOptions): Hono<AppEnv> {
         path: url.pathname,
         query: [...url.searchParams],
         body,
-        header: (name) => c.req.header(name),
+        header: (name) => headers.get(name) ?? undefined,
       };
       // Parsed once, for the operation and for the journal.
       let bodyJson: { value: unknown } | undefined | null;

@@ -1,4 +1,4 @@
-import { sameSecret } from '../../../same-secret.js';
+import { sameSignature } from '../../../same-secret.js';
 import { skew } from '../../clock-skew.js';
 import { alibabaErrors, type AlibabaError } from '../errors.js';
 import { redactSecrets, type AlibabaRequest } from '../request.js';
@@ -89,7 +89,7 @@ export function acs3Authenticator(deps: AuthenticatorDeps): Authenticator {
       if (request.header('x-acs-content-sha256')[0] !== hashedPayload) {
         return { kind: 'reject', key, canonicalRequest: canonicalRequest(), error: alibabaErrors.signatureDoesNotMatch(computed.stringToSign, `x-acs-content-sha256 is not the ${ACS3_ALGORITHMS[algorithm].toUpperCase()} hash of the body (${hashedPayload}) that ${algorithm} asks for`) };
       }
-      if (!sameSecret(computed.signature, auth.signature)) {
+      if (!sameSignature(computed.signature, auth.signature)) {
         return { kind: 'reject', key, canonicalRequest: canonicalRequest(), error: alibabaErrors.signatureDoesNotMatch(computed.stringToSign, 'V3 signature differs from the one computed with the AccessKey secret') };
       }
       if (!deps.nonces.remember(key.id, request.header('x-acs-signature-nonce')[0]!, now)) {
@@ -120,7 +120,7 @@ export function rpcV1Authenticator(deps: AuthenticatorDeps): Authenticator {
       const timeError = checkTime(deps, 'Timestamp', request.param('Timestamp')!, now);
       if (timeError) return { kind: 'reject', error: timeError, key };
       const computed = computeV1(request.method, [...request.query, ...request.form], key.secret);
-      if (!sameSecret(computed.signature, request.param('Signature')!)) {
+      if (!sameSignature(computed.signature, request.param('Signature')!)) {
         const stringToSign = redactSecrets(computed.stringToSign);
         return { kind: 'reject', key, canonicalRequest: redactSecrets(computed.canonicalRequest), error: alibabaErrors.signatureDoesNotMatch(stringToSign, 'V1 signature differs from the one computed with the AccessKey secret') };
       }

@@ -1,4 +1,4 @@
-import { sameSecret } from '../../../same-secret.js';
+import { sameSignature } from '../../../same-secret.js';
 import { skew } from '../../clock-skew.js';
 import { huaweiErrors, type HuaweiError } from '../errors.js';
 import type { HuaweiIdentities, HuaweiPrincipal } from './identities.js';
@@ -68,7 +68,7 @@ export function akskAuthenticator(identities: HuaweiIdentities): HuaweiAuthentic
         { method: request.method, path: request.path, query: request.query, header: request.header, signedHeaders, payloadHash: payload.hash },
         key.sk,
       );
-      if (!sameSecret(computed.signature, auth.signature)) {
+      if (!sameSignature(computed.signature, auth.signature)) {
         return { kind: 'reject', caller, canonicalRequest: redactCanonicalRequest(computed.canonicalRequest), stringToSign: computed.stringToSign, error: huaweiErrors.iamAuthentication(SIGNATURE_FAIL, mismatchReason(request.path)) };
       }
       return { kind: 'ok', caller };

@@ -86,8 +86,16 @@ export function payloadHashOf(body: Uint8Array, contentSha256Header: string | un
   return { refused: `X-Sdk-Content-Sha256 ${JSON.stringify(contentSha256Header.slice(0, 80))} is not the SHA-256 of the ${body.length}-byte body received (${hash})` };
 }
 
+/** The last date parsed: every request of the same second sends the same X-Sdk-Date. */
+let lastDate: { readonly value: string; readonly ms: number } = { value: '', ms: NaN };
+
 /** `X-Sdk-Date` (`YYYYMMDDTHHmmssZ`) as ms since epoch; NaN for any other form or an impossible date such as month 13. */
 export function parseSdkDate(value: string): number {
+  if (value !== lastDate.value) lastDate = { value, ms: parseSdkDateOnce(value) };
+  return lastDate.ms;
+}
+
+function parseSdkDateOnce(value: string): number {
   const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!match) return NaN;
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [number, number, number, number, number, number];
@@ -114,9 +122,22 @@ function sha256Hex(data: string | Uint8Array): string {
  * strips the trailing `/` from the wire URL but always signs one.
  */
 function canonicalUri(path: string): string {
-  const uri = path.split('/').map((segment) => percentEncode(decodeSegment(segment))).join('/');
-  return uri.replace(/\/*$/, '/');
+  let uri = canonicalUris.get(path);
+  if (uri === undefined) {
+    uri = path.split('/').map((segment) => percentEncode(decodeSegment(segment))).join('/').replace(/\/*$/, '/');
+    // Bounded: a client sending ever new or long paths must not grow it.
+    if (path.length <= MAX_CACHED_PATH) {
+      if (canonicalUris.size >= MAX_CANONICAL_URIS) canonicalUris.clear();
+      canonicalUris.set(path, uri);
+    }
+  }
+  return uri;
 }
+
+/** Canonical forms of the paths signed lately: a client calls the same few paths again and again. */
+const canonicalUris = new Map<string, string>();
+const MAX_CANONICAL_URIS = 512;
+const MAX_CACHED_PATH = 256;
 
 function decodeSegment(segment: string): string {
   try {
